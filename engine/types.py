@@ -1,0 +1,62 @@
+"""Request and result shapes shared by the engine's scheduler, facade and backends."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    max_new_tokens: int = 150
+    temperature: float = 0.0  # 0 = greedy
+    top_p: float = 1.0
+    top_k: int = 0
+    repetition_penalty: float = 1.0
+    seed: int | None = None
+    stop: tuple[str, ...] = ()
+    ignore_eos: bool = False
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """Either chat `messages` (rendered with the model's chat template) or a raw `prompt`."""
+
+    messages: tuple[dict[str, str], ...] | list[dict[str, str]] | None = None
+    prompt: str | None = None
+    params: SamplingParams = SamplingParams()
+    n: int = 1  # variants: parallel sequences in the same batch
+    timeout_s: float | None = None
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    index: int
+    text: str
+
+
+@dataclass
+class SequenceOutput:
+    index: int
+    text: str
+    token_ids: list[int]
+    finish_reason: str  # "stop" | "length"
+
+
+@dataclass
+class GenerationResult:
+    request_id: str
+    outputs: list[SequenceOutput]
+    prompt_tokens: int
+    queue_s: float
+    ttft_s: float
+    total_s: float
+
+    @property
+    def completion_tokens(self) -> int:
+        return sum(len(o.token_ids) for o in self.outputs)
+
+    @property
+    def text(self) -> str:
+        return self.outputs[0].text

@@ -1,0 +1,58 @@
+"""Eval metrics and the report, on small real inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.catalog import Catalog
+from training import metrics
+from training.report import write_report
+
+
+def test_distinct_and_repetition() -> None:
+    assert metrics.distinct_n(["a b c", "a b c"], 1) == 0.5
+    assert metrics.distinct_n(["a b c", "d e f"], 2) == 1.0
+    assert metrics.repetition_rate("buy now buy now buy now buy now", n=2) > 0.6
+    assert metrics.repetition_rate("every word here is different from the others", n=2) == 0.0
+
+
+def test_compliance_checks(catalog: Catalog) -> None:
+    assert metrics.within_limit("x" * 280, "x", catalog) and not metrics.within_limit("x" * 281, "x", catalog)
+    assert metrics.hashtags_ok("Hello #One #Two #Three", "linkedin", catalog)
+    assert not metrics.hashtags_ok("Hello #One", "linkedin", catalog)
+
+
+def test_tone_classifier_learns_tones() -> None:
+    texts = ["we are pleased to report strong quarterly results"] * 3 + ["omg this is sooo good lol"] * 3
+    tones = ["professional"] * 3 + ["casual"] * 3
+    clf = metrics.ToneClassifier.fit(texts, tones)
+    assert clf.predict(["pleased to report results", "lol so good"]) == ["professional", "casual"]
+    assert clf.accuracy(texts, tones) == 1.0
+
+
+def test_report_has_table_and_chart(tmp_path: Path) -> None:
+    model = {
+        "platform_limit": 0.9,
+        "hashtag_norm": 0.5,
+        "tone_accuracy": 0.4,
+        "distinct_1": 0.7,
+        "distinct_2": 0.9,
+        "repetition": 0.05,
+        "perplexity": 12.5,
+        "drafts": 4,
+        "seconds": 3.0,
+        "samples": [{"tone": "casual", "platform": "x", "prompt": "p", "draft": "d"}],
+    }
+    summary = {
+        "heldout_briefs": 2,
+        "variants": 2,
+        "models": [{**model, "label": "base"}, {**model, "label": "adapter (a)", "perplexity": 8.0}],
+        "settings": {"temperature": 0.7, "top_p": 0.9, "max_new_tokens": 32},
+        "tone_classifier_heldout_accuracy_on_human_posts": 0.8,
+        "adapter_meta": None,
+    }
+    path = write_report(summary, tmp_path)
+    text = path.read_text()
+    assert "| Metric | base | adapter (a) | better |" in text
+    assert "| Perplexity of held-out human posts | 12.50 | 8.00 | lower |" in text
+    assert (tmp_path / "eval_chart.png").stat().st_size > 1000

@@ -18,7 +18,7 @@ from engine.errors import EngineDead, EngineError, EngineOverloaded, InvalidRequ
 from engine.loading import LoadedModel
 from engine.metrics import CountingMetrics, MetricsFanout
 from engine.scheduler import Scheduler, Work
-from engine.types import GenerationRequest, GenerationResult, SequenceOutput, TextDelta
+from engine.types import GenerationRequest, GenerationResult, SamplingParams, SequenceOutput, TextDelta
 
 log = logging.getLogger(__name__)
 
@@ -151,10 +151,14 @@ class AsyncEngine:
                 if isinstance(event, GenerationResult):
                     result = event
         finally:
-            await stream.aclose()
+            await stream.aclose()  # type: ignore[attr-defined]
         if result is None:  # pragma: no cover - stream always ends with a result or raises
             raise EngineError("the engine ended a request without a result")
         return result
+
+    async def warm_up(self) -> None:
+        """One tiny generation: the first bf16 steps on CPU pay a one-off kernel set-up (~1 s)."""
+        await self.generate(GenerationRequest(prompt="Hello", params=SamplingParams(max_new_tokens=2)))
 
     async def shutdown(self) -> None:
         await asyncio.to_thread(self.scheduler.stop)
@@ -167,10 +171,14 @@ class AsyncEngine:
             await self.shutdown()
 
 
-async def start_engine(loaded: LoadedModel | None, config: EngineConfig, model_config: Any = None) -> AsyncEngine:
+async def start_engine(
+    loaded: LoadedModel | None, config: EngineConfig, model_config: Any = None
+) -> AsyncEngine:
     """Load the model off the event loop (if not given) and start the worker."""
     if loaded is None:
         from engine.loading import load_model
 
         loaded = await asyncio.to_thread(load_model, model_config)
-    return AsyncEngine(loaded, config)
+    engine = AsyncEngine(loaded, config)
+    await engine.warm_up()
+    return engine

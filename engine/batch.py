@@ -44,7 +44,9 @@ class KVBatch:
     def size(self) -> int:
         return 0 if self.mask is None else int(self.mask.shape[0])
 
-    def prefill(self, prompts: list[list[int]], pad_id: int) -> tuple[DynamicCache, torch.Tensor, torch.Tensor]:
+    def prefill(
+        self, prompts: list[list[int]], pad_id: int
+    ) -> tuple[DynamicCache, torch.Tensor, torch.Tensor]:
         """Run the prompts together; returns their own cache, mask and last-position logits."""
         length = max(len(p) for p in prompts)
         ids = torch.full((len(prompts), length), pad_id, dtype=torch.long)
@@ -55,10 +57,10 @@ class KVBatch:
         ids, mask = ids.to(self.device), mask.to(self.device)
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
         cache = DynamicCache()
-        padded = bool((mask == 0).any())
+        # Always pass the mask: without one, SDPA on this CPU took a path ~10x slower per step.
         out = self.model(
             input_ids=ids,
-            attention_mask=mask if padded else None,
+            attention_mask=mask,
             position_ids=positions,
             past_key_values=cache,
             use_cache=True,
@@ -98,10 +100,9 @@ class KVBatch:
         self.mask = torch.cat([self.mask, ones], dim=1)
         positions = self.mask.sum(-1, keepdim=True) - 1
         ids = torch.tensor(last_tokens, dtype=torch.long, device=self.device).unsqueeze(1)
-        padded = bool((self.mask == 0).any())
         out = self.model(
             input_ids=ids,
-            attention_mask=self.mask if padded else None,
+            attention_mask=self.mask,
             position_ids=positions,
             past_key_values=self.cache,
             use_cache=True,

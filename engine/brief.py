@@ -67,8 +67,7 @@ def make_brief(raw: Mapping[str, Any], catalog: Catalog, limits: EngineConfig) -
         )
     if not 1 <= brief.max_length <= limits.max_new_tokens_cap:
         raise InvalidRequest(
-            f"max_length must be between 1 and {limits.max_new_tokens_cap} tokens "
-            f"(got {brief.max_length}).",
+            f"max_length must be between 1 and {limits.max_new_tokens_cap} tokens (got {brief.max_length}).",
             field="max_length",
         )
     if not 1 <= brief.variants <= limits.max_variants:

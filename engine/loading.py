@@ -72,11 +72,13 @@ def convert_gguf(gguf: Path, target: Path) -> Path:
 
         log.info("converting %s to safetensors in %s (once)", gguf.name, target)
         started = time.perf_counter()
-        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        tokenizer = AutoTokenizer.from_pretrained(
+            gguf.parent, gguf_file=gguf.name, clean_up_tokenization_spaces=False
+        )
         model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
         # from_pretrained marks GGUF models as quantised and save_pretrained then refuses; the weights
         # are already dequantised, so clearing the marker gives a plain checkpoint.
-        model.hf_quantizer = None
+        model.hf_quantizer = None  # type: ignore[assignment]
         model.config.quantization_config = None
         if hasattr(model.config, "quantization_config"):
             del model.config.quantization_config
@@ -200,7 +202,7 @@ def load_model(config: ModelConfig) -> LoadedModel:
             )
             FastLanguageModel.for_inference(model)
         else:
-            tokenizer = AutoTokenizer.from_pretrained(source)
+            tokenizer = AutoTokenizer.from_pretrained(source, clean_up_tokenization_spaces=False)
             kwargs: dict[str, Any] = {"dtype": dtype}
             if config.load_in_4bit:
                 if device.type != "cuda":
@@ -213,7 +215,7 @@ def load_model(config: ModelConfig) -> LoadedModel:
                 kwargs["device_map"] = {"": device}
             model = AutoModelForCausalLM.from_pretrained(source, **kwargs)
             if not config.load_in_4bit:
-                model.to(device)
+                model.to(device)  # type: ignore[arg-type]
     except OSError as exc:
         raise ModelLoadError(
             f"Cannot load model '{source}': {exc}. Give a local model directory or .gguf path, "
@@ -229,7 +231,8 @@ def load_model(config: ModelConfig) -> LoadedModel:
 
         try:
             model = PeftModel.from_pretrained(model, str(adapter_path))
-            model = model.merge_and_unload()  # merged: no LoRA overhead per step
+            if not config.load_in_4bit:
+                model = model.merge_and_unload()  # merged: no LoRA overhead per decode step
         except (RuntimeError, ValueError) as exc:
             raise ModelLoadError(f"Adapter {adapter_path} does not fit base model '{name}': {exc}") from exc
         adapter = str(adapter_path)

@@ -158,8 +158,39 @@ def fit_limit(text: str, limit: int) -> tuple[str, bool]:
 
 
 STOPWORDS = frozenset(
-    "about after again their there these those which while would could should with from into your "
-    "our this that have will just more most very what when where write post launch".split()
+    [
+        "about",
+        "after",
+        "again",
+        "their",
+        "there",
+        "these",
+        "those",
+        "which",
+        "while",
+        "would",
+        "could",
+        "should",
+        "with",
+        "from",
+        "into",
+        "your",
+        "our",
+        "this",
+        "that",
+        "have",
+        "will",
+        "just",
+        "more",
+        "most",
+        "very",
+        "what",
+        "when",
+        "where",
+        "write",
+        "post",
+        "launch",
+    ]
 )
 
 
@@ -190,7 +221,7 @@ def finalize(
     candidates = topic_keywords(topic)
     if industry:
         candidates += catalog.industries[industry].terminology
-    text, tags = normalise_hashtags(text, platform, hashtags, candidates)
+    text, _ = normalise_hashtags(text, platform, hashtags, candidates)
     text, truncated = fit_limit(text, platform.char_limit)
     kept = ["#" + t for t in HASHTAG.findall(text)]
     return Post(text, count_words(text), len(text), kept, truncated)

@@ -38,9 +38,7 @@ def choose_tokens(
 ) -> list[int]:
     """logits: [B, V] (last position). Returns one token id per row."""
     logits = logits.float()
-    plain_greedy = [
-        i for i, p in enumerate(params) if p.temperature == 0.0 and p.repetition_penalty == 1.0
-    ]
+    plain_greedy = [i for i, p in enumerate(params) if p.temperature == 0.0 and p.repetition_penalty == 1.0]
     chosen: list[int] = [0] * len(params)
     if plain_greedy:
         idx = torch.tensor(plain_greedy, device=logits.device)

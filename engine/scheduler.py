@@ -181,7 +181,7 @@ class Scheduler:
             if now > work.deadline:
                 if not work.cancelled:
                     work.cancelled = True
-                    work.sink(EngineTimeout(f"generation exceeded {work.request.timeout_s:.1f}s"))
+                    work.sink(EngineTimeout("generation ran past its deadline"))
                 continue
             keep.append(row)
         if len(keep) != len(self.running):

@@ -1,0 +1,1 @@
+"""Bot core: briefs in, drafts out. Knows no chat platform; adapters convert to and from it."""

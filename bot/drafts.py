@@ -1,0 +1,127 @@
+"""DraftService: the one path from a brief to finished drafts, shared by every front door."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from engine.brief import Brief, make_brief
+from engine.catalog import Catalog
+from engine.config import EngineConfig
+from engine.postprocess import Post, finalize
+from engine.prompts import build_messages
+from engine.types import GenerationRequest, GenerationResult, SamplingParams, TextDelta
+
+# Sampling defaults for copy: some creativity, a guard against the small model's loops.
+TOP_P = 0.9
+REPETITION_PENALTY = 1.1
+
+
+class Engine(Protocol):
+    """What the bot needs from an engine (local AsyncEngine or a remote backend)."""
+
+    model_name: str
+
+    def stream(self, request: GenerationRequest) -> AsyncIterator[TextDelta | GenerationResult]: ...
+
+
+@dataclass
+class Draft:
+    brief: Brief
+    variants: list[Post]
+    generation_seconds: float
+    model: str
+    request_id: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    finish_reasons: list[str] = field(default_factory=list)
+
+    @property
+    def post(self) -> Post:
+        return self.variants[0]
+
+    @property
+    def generation_time(self) -> str:
+        """The spec's format: "1.2s"."""
+        return f"{self.generation_seconds:.1f}s"
+
+
+@dataclass(frozen=True)
+class DraftDelta:
+    index: int
+    text: str
+
+
+def format_seconds(seconds: float) -> str:
+    return f"{seconds:.1f}s"
+
+
+class DraftService:
+    def __init__(self, engine: Engine, catalog: Catalog, limits: EngineConfig) -> None:
+        self.engine = engine
+        self.catalog = catalog
+        self.limits = limits
+
+    def brief(self, raw: Mapping[str, Any]) -> Brief:
+        """Validate raw fields from any adapter (raises engine.errors.InvalidRequest)."""
+        return make_brief(raw, self.catalog, self.limits)
+
+    def request_for(self, brief: Brief, request_id: str | None = None) -> GenerationRequest:
+        params = SamplingParams(
+            max_new_tokens=brief.max_length,
+            temperature=brief.temperature,
+            top_p=TOP_P if brief.temperature > 0 else 1.0,
+            repetition_penalty=REPETITION_PENALTY,
+            seed=brief.seed,
+        )
+        request = GenerationRequest(
+            messages=build_messages(brief, self.catalog), params=params, n=brief.variants
+        )
+        return replace(request, request_id=request_id) if request_id else request
+
+    def finish(self, brief: Brief, result: GenerationResult, seconds: float) -> Draft:
+        posts = [
+            finalize(
+                out.text,
+                brief.platform,
+                self.catalog,
+                hashtags=brief.hashtags,
+                industry=brief.industry,
+                topic=brief.prompt,
+                ran_out_of_tokens=out.finish_reason == "length",
+            )
+            for out in result.outputs
+        ]
+        return Draft(
+            brief=brief,
+            variants=posts,
+            generation_seconds=seconds,
+            model=self.engine.model_name,
+            request_id=result.request_id,
+            prompt_tokens=result.prompt_tokens,
+            completion_tokens=result.completion_tokens,
+            finish_reasons=[o.finish_reason for o in result.outputs],
+        )
+
+    async def stream(self, brief: Brief, request_id: str | None = None) -> AsyncIterator[DraftDelta | Draft]:
+        """Raw deltas while the model writes, then the finished, post-processed Draft."""
+        started = time.perf_counter()
+        async for event in self.engine.stream(self.request_for(brief, request_id)):
+            if isinstance(event, TextDelta):
+                yield DraftDelta(event.index, event.text)
+            else:
+                yield self.finish(brief, event, time.perf_counter() - started)
+
+    async def create(self, brief: Brief, request_id: str | None = None) -> Draft:
+        draft: Draft | None = None
+        events = self.stream(brief, request_id)
+        try:
+            async for event in events:
+                if isinstance(event, Draft):
+                    draft = event
+        finally:
+            await events.aclose()  # type: ignore[attr-defined,unused-ignore]
+        assert draft is not None, "the engine stream always ends with a result"
+        return draft

@@ -1,0 +1,17 @@
+"""The bot core's error tree. Engine errors (engine.errors) pass through unchanged."""
+
+from __future__ import annotations
+
+
+class BotError(Exception):
+    """Base of every error the bot core raises on purpose."""
+
+
+class RateLimited(BotError):
+    def __init__(self, message: str, *, retry_after_s: float) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class DraftNotFound(BotError):
+    """A draft id that the store does not know (expired or never existed)."""

@@ -1,0 +1,60 @@
+"""Shared fixtures: the real embedded model is loaded once per test session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from engine.async_engine import AsyncEngine
+from engine.catalog import Catalog
+from engine.config import AppConfig, EngineConfig, ModelConfig, load_config
+from engine.loading import LoadedModel, load_model
+
+# Tests never reach a hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def app_config() -> AppConfig:
+    return load_config(REPO / "configs" / "default.yaml", env={})
+
+
+@pytest.fixture(scope="session")
+def catalog(app_config: AppConfig) -> Catalog:
+    return Catalog.from_config(app_config)
+
+
+@pytest.fixture(scope="session")
+def loaded_model() -> LoadedModel:
+    """The embedded base model in fp32 (greedy tokens comparable across batch shapes)."""
+    return load_model(ModelConfig(source="embedded", dtype="float32", device="cpu"))
+
+
+@pytest.fixture(scope="session")
+def engine_config() -> EngineConfig:
+    return EngineConfig(max_batch_size=32, max_queue=64, request_timeout_s=120)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def engine(loaded_model: LoadedModel, engine_config: EngineConfig) -> AsyncIterator[AsyncEngine]:
+    """One engine over the shared model for the whole session."""
+    eng = AsyncEngine(loaded_model, engine_config)
+    yield eng
+    await eng.shutdown()
+
+
+@pytest.fixture()
+def tmp_config_dir(tmp_path: Path) -> Iterator[Path]:
+    """A writable copy of configs/ for tests that break a file on purpose."""
+    target = tmp_path / "configs"
+    target.mkdir()
+    for f in (REPO / "configs").glob("*.yaml"):
+        (target / f.name).write_text(f.read_text())
+    yield target

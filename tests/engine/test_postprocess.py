@@ -1,0 +1,92 @@
+"""Post-processing guarantees: limits, hashtag norms, debris, repetition, unfinished tails."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.catalog import Catalog
+from engine.postprocess import HASHTAG, finalize
+
+LONG_SENTENCES = " ".join(
+    f"Sentence number {i} tells you something useful about the new Lumen phone and its battery."
+    for i in range(900)
+)
+
+
+@pytest.mark.parametrize(
+    "platform", ["x", "bluesky", "threads", "instagram", "linkedin", "tiktok", "facebook"]
+)
+def test_never_over_limit_and_cut_at_sentence(catalog: Catalog, platform: str) -> None:
+    raw = LONG_SENTENCES + " #Lumen #Phone #Battery"
+    post = finalize(raw, platform, catalog, industry="technology")
+    limit = catalog.platforms[platform].char_limit
+    assert post.character_count == len(post.text) <= limit
+    assert post.truncated
+    body = post.text.split("\n\n#")[0]
+    assert body.endswith("battery.")
+    norm = catalog.platforms[platform].hashtags
+    assert norm.min <= len(post.hashtags) <= norm.max
+
+
+def test_word_boundary_when_no_sentence_fits(catalog: Catalog) -> None:
+    post = finalize("word " * 200, "x", catalog, hashtags=False)
+    assert len(post.text) <= 280 and not post.text.endswith(" ")
+    assert all(w == "word" for w in post.text.split()) or post.text == "word"
+
+
+def test_hashtags_dropped_whole_to_norm(catalog: Catalog) -> None:
+    raw = "Big news: the Lumen X2 is here. #One #Two #Three #Four #Five #Six #Seven"
+    post = finalize(raw, "instagram", catalog)
+    assert post.hashtags == ["#One", "#Two", "#Three", "#Four", "#Five"]
+    x = finalize(raw, "x", catalog)
+    assert x.hashtags == ["#One", "#Two"] and "#Three" not in x.text and "Three" not in x.text
+
+
+def test_missing_hashtags_added_from_brief(catalog: Catalog) -> None:
+    post = finalize(
+        "Our new planner app is live.", "linkedin", catalog, industry="b2b_saas", topic="Planner app"
+    )
+    assert 3 <= len(post.hashtags) <= 5
+    assert all(HASHTAG.fullmatch(t) for t in post.hashtags)
+
+
+def test_hashtags_off_removes_them(catalog: Catalog) -> None:
+    post = finalize("Fresh #coffee every morning. #Cafe #Morning", "instagram", catalog, hashtags=False)
+    assert post.hashtags == [] and "#" not in post.text and "coffee" in post.text
+
+
+def test_chat_debris_and_preamble_removed(catalog: Catalog) -> None:
+    raw = (
+        'Sure! Here\'s a post for you:\n"Meet the Lumen X2. Pure sound. #Audio"'
+        "<|im_end|>\n<|im_start|>user\nmore"
+    )
+    post = finalize(raw, "x", catalog)
+    assert post.text.startswith("Meet the Lumen X2.")
+    assert "<|" not in post.text and "user" not in post.text and "Sure" not in post.text
+
+
+def test_degenerate_repetition_collapsed(catalog: Catalog) -> None:
+    raw = "Try our new latte today. " * 6 + "It is made with oat milk."
+    post = finalize(raw, "facebook", catalog)
+    assert post.text.count("Try our new latte today.") == 1
+    assert "oat milk" in post.text
+
+
+def test_unfinished_tail_dropped_when_out_of_tokens(catalog: Catalog) -> None:
+    raw = "The Lumen X2 lasts two days on a charge. It ships Friday. And the best part is that"
+    post = finalize(raw, "facebook", catalog, hashtags=False, ran_out_of_tokens=True)
+    assert post.text == "The Lumen X2 lasts two days on a charge. It ships Friday."
+    kept = finalize(raw, "facebook", catalog, hashtags=False, ran_out_of_tokens=False)
+    assert kept.text.endswith("that")
+
+
+def test_word_count_counts_whitespace_words(catalog: Catalog) -> None:
+    """Words as a word processor counts them ("cutting-edge" is one): 27 for the spec's example text,
+    whose own figure (28) matches no standard counting rule."""
+    spec = (
+        "Introducing our revolutionary new XYZ smartphone. Engineered with cutting-edge technology and sleek "
+        "design, it's ready to transform how you connect, create, and communicate. Available now. "
+        "#TechInnovation #NewRelease"
+    )
+    post = finalize(spec, "instagram", catalog)
+    assert post.word_count == 27

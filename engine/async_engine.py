@@ -138,7 +138,7 @@ class AsyncEngine:
             request_id=request.request_id,
             outputs=[outputs[i] for i in range(request.n)],
             prompt_tokens=len(prompt_ids),
-            queue_s=0.0,
+            queue_s=(work.admitted_at or first) - work.submitted,
             ttft_s=first - work.submitted,
             total_s=done - work.submitted,
         )

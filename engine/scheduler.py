@@ -40,6 +40,7 @@ class Work:
     sink: Sink
     deadline: float
     submitted: float = field(default_factory=time.perf_counter)
+    admitted_at: float | None = None
     first_token_at: float | None = None
     cancelled: bool = False
 
@@ -55,6 +56,18 @@ class Sequence:
     @property
     def params(self) -> SamplingParams:
         return self.work.request.params
+
+
+def _stop_prefix_len(text: str, stops: tuple[str, ...]) -> int:
+    """Length of the longest tail of `text` that could be the start of a stop string: held back
+    from the stream until the next tokens show whether the stop string completes."""
+    longest = 0
+    for stop in stops:
+        for size in range(min(len(stop) - 1, len(text)), longest, -1):
+            if stop.startswith(text[-size:]):
+                longest = size
+                break
+    return longest
 
 
 class Scheduler:
@@ -77,6 +90,7 @@ class Scheduler:
         self.stop_ids = self._stop_ids(tokenizer, model)
         self.waiting: deque[Work] = deque()
         self.running: list[Sequence] = []
+        self.admitting: list[Work] = []  # popped from `waiting`, not yet in `running`
         self.last_tokens: list[int] = []
         self._wake = threading.Condition()
         self._stopping = False
@@ -153,18 +167,21 @@ class Scheduler:
             self.waiting.clear()
         error = exc if isinstance(exc, EngineError) else EngineDead(f"the engine stopped: {exc}")
         seen: set[int] = set()
-        for work in pending + [s.work for s in self.running]:
+        for work in pending + self.admitting + [s.work for s in self.running]:
             if id(work) not in seen:
                 seen.add(id(work))
                 work.sink(error)
         self.running.clear()
+        self.admitting = []
 
     def _step(self) -> None:
         now = time.perf_counter()
         self._drop_finished_work(now)
         arrivals = self._admit(now)
         if arrivals:
+            self.admitting = arrivals
             self._prefill(arrivals)
+            self.admitting = []
         if self.running:
             step_started = time.perf_counter()
             logits = self.batch.decode(self.last_tokens)
@@ -203,6 +220,7 @@ class Scheduler:
                 if need > slots or (arrivals and len(work.prompt_ids) > budget):
                     break
                 self.waiting.popleft()
+                work.admitted_at = now
                 arrivals.append(work)
                 slots -= need
                 budget -= len(work.prompt_ids)
@@ -282,7 +300,7 @@ class Scheduler:
                 self._send(seq, text[:cut])
                 return self._finish(seq, "stop", text[:cut])
         if not text.endswith("\ufffd"):  # hold back half a multi-byte character
-            self._send(seq, text)
+            self._send(seq, text[: len(text) - _stop_prefix_len(text, params.stop)])
         if len(seq.generated) >= params.max_new_tokens:
             return self._finish(seq, "length", text)
         return None

@@ -215,11 +215,6 @@ async def test_dead_worker_fails_pending_callers_and_health(make_engine: EngineF
     assert time.perf_counter() - started < 0.5
 
 
-@pytest.mark.xfail(
-    reason="engine bug: requests popped from the queue for a prefill that dies are in neither "
-    "`waiting` nor `running`, so Scheduler._die never fails them and their callers hang",
-    strict=True,
-)
 async def test_out_of_memory_in_prefill_kills_the_engine(make_engine: EngineFactory) -> None:
     """Out of memory is unrecoverable: the caller gets EngineDead, not a hang."""
     eng = await make_engine(max_batch_size=4, max_queue=4)
@@ -269,11 +264,6 @@ async def test_stop_string_cuts_the_output(engine: AsyncEngine) -> None:
     assert len(out.token_ids) < 40
 
 
-@pytest.mark.xfail(
-    reason="engine bug: text that may begin a multi-token stop string is streamed before the stop "
-    "completes, so the deltas contain text the final result cut (Scheduler._emit sends it eagerly)",
-    strict=True,
-)
 async def test_stop_string_never_leaks_into_the_stream(engine: AsyncEngine) -> None:
     """Streamed deltas must equal the final text even when the stop string spans several tokens."""
     reference = (await engine.generate(greedy(TOPICS[0], max_new_tokens=40))).outputs[0]

@@ -1,0 +1,130 @@
+"""POST /generate-text: the original spec's contract, with SSE streaming on request.
+
+The response is exactly the spec's `{generated_text, generation_time: "1.2s", word_count}`, plus
+extra keys a client written against the spec ignores (variants, character_count, platform_limit,
+hashtags, model, request_id).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import re
+import time
+import uuid
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any
+
+from aiohttp import web
+
+from adapters.http import sse
+from adapters.http.errors import from_exception
+from adapters.http.schemas import GenerateTextBody, effective_temperature, read_json
+from adapters.http.state import CATALOG, CONFIG, HOLDER
+from bot.drafts import Draft, DraftDelta, DraftService
+from engine.async_engine import AsyncEngine
+from engine.brief import DEFAULT_TEMPERATURE, Brief
+from engine.catalog import Catalog
+from engine.types import TextDelta
+
+log = logging.getLogger(__name__)
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def request_id(request: web.Request) -> str:
+    """The caller's X-Request-ID when it is sane, so logs join up across services; else a new one."""
+    given = request.headers.get("X-Request-ID", "")
+    return given if REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+def render(draft: Draft, catalog: Catalog) -> dict[str, Any]:
+    post = draft.post
+    return {
+        "generated_text": post.text,
+        "generation_time": draft.generation_time,
+        "word_count": post.word_count,
+        "character_count": post.character_count,
+        "platform_limit": catalog.platforms[draft.brief.platform].char_limit,
+        "hashtags": post.hashtags,
+        "variants": [
+            {
+                "text": p.text,
+                "word_count": p.word_count,
+                "character_count": p.character_count,
+                "hashtags": p.hashtags,
+            }
+            for p in draft.variants
+        ],
+        "model": draft.model,
+        "request_id": draft.request_id,
+    }
+
+
+async def draft_events(
+    engine: AsyncEngine, drafts: DraftService, brief: Brief, rid: str, timeout_s: float
+) -> AsyncGenerator[DraftDelta | Draft, None]:
+    """DraftService.stream with an explicit per-request timeout.
+
+    The timeout comes from this app's config (engine.request_timeout_s), not the engine's own, so a
+    sidecar borrowing an engine enforces its own limit (504 on expiry).
+    """
+    started = time.perf_counter()
+    request = dataclasses.replace(drafts.request_for(brief, rid), timeout_s=timeout_s)
+    events = engine.stream(request)
+    try:
+        async for event in events:
+            if isinstance(event, TextDelta):
+                yield DraftDelta(event.index, event.text)
+            else:
+                yield drafts.finish(brief, event, time.perf_counter() - started)
+    finally:
+        await events.aclose()  # type: ignore[attr-defined]
+
+
+async def generate_text(request: web.Request) -> web.StreamResponse:
+    body = await read_json(request, GenerateTextBody)
+    config = request.app[CONFIG]
+    engine, drafts = request.app[HOLDER].get()
+    raw = body.model_dump(exclude={"stream"}, exclude_none=True)
+    raw["temperature"] = effective_temperature(body.temperature, DEFAULT_TEMPERATURE)
+    brief = drafts.brief(raw)
+    rid = request_id(request)
+    events = draft_events(engine, drafts, brief, rid, config.engine.request_timeout_s)
+    try:
+        if not sse.wants_sse(request, body.stream):
+            async for event in events:
+                if isinstance(event, Draft):
+                    return web.json_response(
+                        render(event, request.app[CATALOG]), headers={"X-Request-ID": rid}
+                    )
+            raise RuntimeError("the draft stream ended without a draft")
+        return await _stream(request, events, rid)
+    finally:
+        await events.aclose()
+
+
+async def _stream(
+    request: web.Request, events: AsyncIterator[DraftDelta | Draft], rid: str
+) -> web.StreamResponse:
+    """`event: delta` per chunk of text, then `event: done` with the full response (or `event: error`)."""
+    first = await anext(events)  # errors before any output still get a status code
+    response = await sse.open_stream(request, {"X-Request-ID": rid})
+    try:
+        event: DraftDelta | Draft | None = first
+        while event is not None:
+            if isinstance(event, Draft):
+                await sse.send(response, render(event, request.app[CATALOG]), "done")
+                break
+            await sse.send(response, {"index": event.index, "text": event.text}, "delta")
+            event = await anext(events, None)
+    except ConnectionResetError:
+        log.info("client left request %s mid-stream; cancelling it", rid)
+        return response
+    except Exception as exc:  # the status line is gone: report the error as the last event
+        with contextlib.suppress(ConnectionResetError):
+            await sse.send(response, from_exception(exc).body(), "error")
+    with contextlib.suppress(ConnectionResetError):
+        await response.write_eof()
+    return response

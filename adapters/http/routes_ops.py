@@ -1,0 +1,67 @@
+"""Operational routes: liveness, readiness, the catalogue and the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from adapters.http.openapi import build_spec
+from adapters.http.state import CATALOG, CONFIG, GUARD, HOLDER
+
+
+async def health(request: web.Request) -> web.Response:
+    """Liveness: a loading model is alive; a dead engine or a failed load is not (503)."""
+    holder = request.app[HOLDER]
+    body: dict[str, Any] = {"status": holder.status}
+    if holder.engine is not None:
+        body.update(holder.engine.health())
+    return web.json_response(body, status=503 if holder.status in ("dead", "failed") else 200)
+
+
+async def ready(request: web.Request) -> web.Response:
+    """Readiness: only a loaded, running engine takes traffic."""
+    holder = request.app[HOLDER]
+    model = holder.engine.model_name if holder.engine is not None else None
+    ok = holder.status == "ready"
+    return web.json_response(
+        {"ready": ok, "status": holder.status, "model": model}, status=200 if ok else 503
+    )
+
+
+async def catalog(request: web.Request) -> web.Response:
+    cat = request.app[CATALOG]
+    lim = request.app[CONFIG].engine
+    return web.json_response(
+        {
+            "tones": [
+                {"name": k, "description": t.description, "aliases": t.aliases} for k, t in cat.tones.items()
+            ],
+            "platforms": [
+                {
+                    "name": k,
+                    "display_name": p.display_name,
+                    "char_limit": p.char_limit,
+                    "hashtags": {"min": p.hashtags.min, "max": p.hashtags.max},
+                    "typical_words": list(p.typical_words),
+                    "emoji": p.emoji,
+                    "aliases": p.aliases,
+                }
+                for k, p in cat.platforms.items()
+            ],
+            "industries": [
+                {"name": k, "audience": i.audience, "aliases": i.aliases} for k, i in cat.industries.items()
+            ],
+            "limits": {
+                "max_length": lim.max_new_tokens_cap,
+                "default_max_length": lim.default_max_new_tokens,
+                "max_variants": lim.max_variants,
+                "max_prompt_chars": lim.max_prompt_chars,
+            },
+        }
+    )
+
+
+async def openapi(request: web.Request) -> web.Response:
+    app = request.app
+    return web.json_response(build_spec(app[CONFIG], app[CATALOG], auth=app[GUARD].enabled))

@@ -1,0 +1,121 @@
+"""`postpulse serve`: the HTTP sidecar plus every chat front door whose credentials are present.
+
+All front doors share one event loop and one engine. The sidecar listens at once (so /health and
+/ready answer while the model loads off the loop), and SIGTERM/SIGINT shut down gracefully: stop
+accepting, give in-flight requests `--grace` seconds, cancel the rest, close the engine and stores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+from adapters.http import create_app, make_runner, start_site
+from adapters.http.state import HOLDER, EngineHolder
+from engine.config import AppConfig, load_config
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FrontDoor:
+    """A chat adapter `serve` starts when its credentials are in the environment.
+
+    `start(holder, config, env)` runs on the shared loop; `holder.get()` gives the engine and the
+    DraftService once the model is loaded (EngineNotReady before). It returns an async `stop`.
+    """
+
+    name: str
+    env_vars: tuple[str, ...]
+    start: Callable[[EngineHolder, AppConfig, Mapping[str, str]], Awaitable[Callable[[], Awaitable[None]]]]
+
+
+# The hook for chat adapters: none exist in this repo yet. Slack and Discord append themselves here
+# (e.g. FrontDoor("slack", ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"), adapters.slack.start)).
+FRONT_DOORS: list[FrontDoor] = []
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="run the HTTP API (and any chat adapters whose credentials are set)",
+        description="Serve /generate-text, the OpenAI-compatible API, /health, /ready and /metrics.",
+    )
+    parser.add_argument("--host", help="address to listen on (default: http.host, 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to listen on (default: http.port, 8080)")
+    parser.add_argument("--config", help="YAML config file (default: configs/default.yaml)")
+    parser.add_argument(
+        "--grace", type=float, default=30.0, help="seconds in-flight requests get at shutdown (default 30)"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handler for `postpulse serve`; returns the exit status."""
+    if logging.getLogger().getEffectiveLevel() > logging.INFO:
+        logging.getLogger("adapters").setLevel(logging.INFO)  # always say where we listen
+    config = load_config(args.config)
+    return asyncio.run(serve(config, host=args.host, port=args.port, grace_s=args.grace))
+
+
+async def serve(
+    config: AppConfig,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    grace_s: float = 30.0,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """Run until `stop` is set (or SIGTERM/SIGINT arrives); 1 if the model failed to load."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    app = create_app(config)
+    runner = make_runner(app, grace_s=grace_s)
+    await runner.setup()
+    stops: list[Callable[[], Awaitable[None]]] = []
+    status = 0
+    try:
+        _, bound = await start_site(
+            runner, host or config.http.host, port if port is not None else config.http.port
+        )
+        log.info(
+            "PostPulse HTTP API listening on http://%s:%d (model loading)", host or config.http.host, bound
+        )
+        for door in FRONT_DOORS:
+            if all(os.environ.get(var) for var in door.env_vars):
+                stops.append(await door.start(app[HOLDER], config, os.environ))
+                log.info("%s adapter started", door.name)
+            else:
+                log.info("%s adapter off: set %s to start it", door.name, ", ".join(door.env_vars))
+        holder = app[HOLDER]
+        loaded = asyncio.create_task(holder.ready.wait())
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({loaded, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if holder.load_error is not None:
+            log.error("stopping: the model could not be loaded (%s)", holder.load_error)
+            status = 1
+        elif not stop.is_set():
+            log.info("ready: model %s", holder.engine.model_name if holder.engine else "?")
+            await stopping
+        loaded.cancel()
+        stopping.cancel()
+        log.info("shutting down: no new connections; in-flight requests get %.0fs", grace_s)
+    finally:
+        for stop_door in reversed(stops):
+            with contextlib.suppress(Exception):
+                await stop_door()
+        await runner.cleanup()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+    log.info("stopped")
+    return status

@@ -1,0 +1,1 @@
+"""Tests of the HTTP sidecar over real loopback HTTP."""

@@ -9,28 +9,11 @@ import sys
 from typing import Any
 
 from bot.drafts import Draft, DraftDelta, DraftService
+from bot.render import draft_response
 from engine.async_engine import AsyncEngine
 from engine.catalog import Catalog
 from engine.config import load_config
 from engine.loading import load_model
-
-
-def draft_json(draft: Draft) -> dict[str, Any]:
-    """The spec's /generate-text response shape, plus variants and limits."""
-    post = draft.post
-    return {
-        "generated_text": post.text,
-        "generation_time": draft.generation_time,
-        "word_count": post.word_count,
-        "character_count": post.character_count,
-        "platform_limit": draft.brief and None,
-        "variants": [
-            {"generated_text": v.text, "word_count": v.word_count, "character_count": v.character_count}
-            for v in draft.variants
-        ],
-        "model": draft.model,
-        "request_id": draft.request_id,
-    }
 
 
 def register(subparsers: Any) -> None:
@@ -91,9 +74,7 @@ async def _generate(args: argparse.Namespace) -> int:
         await engine.shutdown()
     assert draft is not None
     if args.json:
-        out = draft_json(draft)
-        out["platform_limit"] = catalog.platforms[brief.platform].char_limit
-        print(json.dumps(out, ensure_ascii=False, indent=2))
+        print(json.dumps(draft_response(draft, catalog), ensure_ascii=False, indent=2))
         return 0
     if args.stream:
         print("\n\n--- final (post-processed) ---", file=sys.stderr)

@@ -22,7 +22,8 @@ REPETITION_PENALTY = 1.1
 class Engine(Protocol):
     """What the bot needs from an engine (local AsyncEngine or a remote backend)."""
 
-    model_name: str
+    @property
+    def model_name(self) -> str: ...
 
     def stream(self, request: GenerationRequest) -> AsyncIterator[TextDelta | GenerationResult]: ...
 

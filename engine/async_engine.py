@@ -63,6 +63,12 @@ class AsyncEngine:
         }
 
     def encode(self, request: GenerationRequest) -> list[int]:
+        try:
+            return self._encode(request)
+        except (TypeError, UnicodeError) as exc:  # e.g. unpaired surrogates in the text
+            raise InvalidRequest(f"the prompt is not valid text: {exc}", field="prompt") from exc
+
+    def _encode(self, request: GenerationRequest) -> list[int]:
         if request.messages is not None:
             ids = self.tokenizer.apply_chat_template(
                 list(request.messages), add_generation_prompt=True, tokenize=True, return_dict=False

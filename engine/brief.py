@@ -29,7 +29,7 @@ class Brief(BaseModel):
     call_to_action: str | None = None
     hashtags: bool = True
     variants: int = 1
-    seed: int | None = None
+    seed: int | None = Field(None, ge=0, le=2**32 - 1)
     temperature: float = Field(DEFAULT_TEMPERATURE, ge=0.0, le=2.0)
 
 

@@ -20,6 +20,7 @@ import torch
 from filelock import FileLock
 from platformdirs import user_cache_dir
 
+from engine.attention import use_grouped_sdpa
 from engine.config import ModelConfig
 from engine.errors import ModelLoadError
 
@@ -237,6 +238,8 @@ def load_model(config: ModelConfig) -> LoadedModel:
             raise ModelLoadError(f"Adapter {adapter_path} does not fit base model '{name}': {exc}") from exc
         adapter = str(adapter_path)
     model.eval()
+    if device.type == "cpu" and use_grouped_sdpa(model):
+        log.info("attention: grouped SDPA (no key/value head copies)")
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     seconds = time.perf_counter() - started

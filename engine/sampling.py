@@ -6,6 +6,8 @@ import torch
 
 from engine.types import SamplingParams
 
+MIN_TEMPERATURE = 1e-2
+
 
 def _filter_top_k_top_p(logits: torch.Tensor, top_k: int, top_p: float) -> torch.Tensor:
     if top_k > 0 and top_k < logits.shape[-1]:
@@ -38,7 +40,9 @@ def choose_tokens(
 ) -> list[int]:
     """logits: [B, V] (last position). Returns one token id per row."""
     logits = logits.float()
-    plain_greedy = [i for i, p in enumerate(params) if p.temperature == 0.0 and p.repetition_penalty == 1.0]
+    plain_greedy = [
+        i for i, p in enumerate(params) if p.temperature < MIN_TEMPERATURE and p.repetition_penalty == 1.0
+    ]
     chosen: list[int] = [0] * len(params)
     if plain_greedy:
         idx = torch.tensor(plain_greedy, device=logits.device)
@@ -49,10 +53,13 @@ def choose_tokens(
         if i in greedy_set:
             continue
         row = apply_repetition_penalty(logits[i], history[i], p.repetition_penalty)
-        if p.temperature == 0.0:
+        if p.temperature < MIN_TEMPERATURE:  # tiny temperatures overflow to NaN: treat as greedy
             chosen[i] = int(row.argmax())
             continue
         row = _filter_top_k_top_p(row / p.temperature, p.top_k, p.top_p)
-        probs = torch.softmax(row, dim=-1)
+        probs = torch.nan_to_num(torch.softmax(row, dim=-1), nan=0.0)
+        if float(probs.sum()) <= 0.0:
+            chosen[i] = int(row.argmax())
+            continue
         chosen[i] = int(torch.multinomial(probs, 1, generator=generators[i]))
     return chosen

@@ -255,7 +255,7 @@ class Scheduler:
         if params.temperature == 0.0:
             return None
         seed = params.seed if params.seed is not None else int.from_bytes(os.urandom(6), "little")
-        return torch.Generator().manual_seed(seed + index)
+        return torch.Generator().manual_seed((seed + index) % 2**63)
 
     def _advance(self, logits: torch.Tensor) -> None:
         self._accept(logits, start=0)

@@ -14,7 +14,6 @@ import re
 import time
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator
-from typing import Any
 
 from aiohttp import web
 
@@ -23,9 +22,9 @@ from adapters.http.errors import from_exception
 from adapters.http.schemas import GenerateTextBody, effective_temperature, read_json
 from adapters.http.state import CATALOG, CONFIG, HOLDER
 from bot.drafts import Draft, DraftDelta, DraftService
+from bot.render import draft_response as render
 from engine.async_engine import AsyncEngine
 from engine.brief import DEFAULT_TEMPERATURE, Brief
-from engine.catalog import Catalog
 from engine.types import TextDelta
 
 log = logging.getLogger(__name__)
@@ -37,29 +36,6 @@ def request_id(request: web.Request) -> str:
     """The caller's X-Request-ID when it is sane, so logs join up across services; else a new one."""
     given = request.headers.get("X-Request-ID", "")
     return given if REQUEST_ID.match(given) else uuid.uuid4().hex
-
-
-def render(draft: Draft, catalog: Catalog) -> dict[str, Any]:
-    post = draft.post
-    return {
-        "generated_text": post.text,
-        "generation_time": draft.generation_time,
-        "word_count": post.word_count,
-        "character_count": post.character_count,
-        "platform_limit": catalog.platforms[draft.brief.platform].char_limit,
-        "hashtags": post.hashtags,
-        "variants": [
-            {
-                "text": p.text,
-                "word_count": p.word_count,
-                "character_count": p.character_count,
-                "hashtags": p.hashtags,
-            }
-            for p in draft.variants
-        ],
-        "model": draft.model,
-        "request_id": draft.request_id,
-    }
 
 
 async def draft_events(

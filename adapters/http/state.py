@@ -38,7 +38,7 @@ class EngineHolder:
     def attach(self, engine: AsyncEngine) -> None:
         self.engine = engine
         # bot.drafts.Engine declares model_name as a plain attribute; AsyncEngine's is a property.
-        self.drafts = DraftService(engine, self.catalog, self.config.engine)  # type: ignore[arg-type]
+        self.drafts = DraftService(engine, self.catalog, self.config.engine)
         self.ready.set()
 
     def fail(self, exc: BaseException) -> None:

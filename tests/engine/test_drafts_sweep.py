@@ -22,7 +22,7 @@ async def test_every_tone_and_platform(engine, catalog: Catalog, app_config) -> 
                 "tone": tone,
                 "platform": platform,
                 "industry": "technology",
-                "max_length": 48,
+                "max_length": 32,
                 "seed": 7,
             }
         )

@@ -228,6 +228,8 @@ def load_model(config: ModelConfig) -> LoadedModel:
         if not adapter_path.is_absolute():
             adapter_path = Path(__file__).resolve().parent.parent / adapter_path
         check_adapter_base(adapter_path, name, model.config)
+        # peft imports bitsandbytes, whose CPU backend warns about optional kernels we never use.
+        logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
         from peft import PeftModel
 
         try:

@@ -158,6 +158,7 @@ def fit_limit(text: str, limit: int) -> tuple[str, bool]:
 
 
 STOPWORDS = frozenset(
+    # brief words that describe the task, not the topic: never hashtags
     [
         "about",
         "after",
@@ -189,7 +190,17 @@ STOPWORDS = frozenset(
         "where",
         "write",
         "post",
+        "posts",
         "launch",
+        "create",
+        "social",
+        "media",
+        "generate",
+        "caption",
+        "tweet",
+        "announce",
+        "share",
+        "make",
     ]
 )
 

@@ -50,6 +50,16 @@ def test_missing_hashtags_added_from_brief(catalog: Catalog) -> None:
     assert all(HASHTAG.fullmatch(t) for t in post.hashtags)
 
 
+def test_instruction_words_never_become_hashtags(catalog: Catalog) -> None:
+    post = finalize(
+        "Meet the new Lumen phone.",
+        "instagram",
+        catalog,
+        topic="Create a social media post about our new smartphone release",
+    )
+    assert post.hashtags == ["#Smartphone"]
+
+
 def test_hashtags_off_removes_them(catalog: Catalog) -> None:
     post = finalize("Fresh #coffee every morning. #Cafe #Morning", "instagram", catalog, hashtags=False)
     assert post.hashtags == [] and "#" not in post.text and "coffee" in post.text

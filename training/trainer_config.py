@@ -147,13 +147,10 @@ def unsloth_model_kwargs(cfg: TrainConfig, model_dir: str) -> dict[str, Any]:
 
 
 def unsloth_peft_kwargs(cfg: TrainConfig) -> dict[str, Any]:
-    """FastLanguageModel.get_peft_model arguments."""
+    """FastLanguageModel.get_peft_model arguments: the CPU path's LoRA plus unsloth's own."""
+    shared = {key: value for key, value in lora_kwargs(cfg).items() if key != "task_type"}
     return {
-        "r": cfg.lora.r,
-        "lora_alpha": cfg.lora.alpha,
-        "lora_dropout": cfg.lora.dropout,
-        "target_modules": list(cfg.lora.target_modules),
-        "bias": "none",
+        **shared,
         "use_gradient_checkpointing": cfg.gpu.use_gradient_checkpointing,
         "random_state": cfg.hyper.seed,
     }

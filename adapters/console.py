@@ -11,6 +11,7 @@ from typing import Any
 from bot.drafts import Draft, DraftDelta, DraftService
 from bot.render import draft_response
 from engine.async_engine import AsyncEngine
+from engine.brief import make_brief
 from engine.catalog import Catalog
 from engine.config import load_config
 from engine.loading import load_model
@@ -56,9 +57,8 @@ def _raw_brief(args: argparse.Namespace) -> dict[str, Any]:
 async def _generate(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     catalog = Catalog.from_config(config)
-    # Validate before loading the model: bad input fails in milliseconds.
-    probe = DraftService(_NoEngine(), catalog, config.engine)
-    brief = probe.brief(_raw_brief(args))
+    # Validate before loading the model (DraftService.brief does the same): bad input fails fast.
+    brief = make_brief(_raw_brief(args), catalog, config.engine)
     loaded = await asyncio.to_thread(load_model, config.model)
     engine = AsyncEngine(loaded, config.engine)
     try:
@@ -89,15 +89,6 @@ async def _generate(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
-
-
-class _NoEngine:
-    """Stands in while validating only; it is never asked to generate."""
-
-    model_name = "-"
-
-    def stream(self, request: Any) -> Any:  # pragma: no cover - never called
-        raise RuntimeError("validation-only engine")
 
 
 def run_generate(args: argparse.Namespace) -> int:

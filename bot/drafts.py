@@ -55,10 +55,6 @@ class DraftDelta:
     text: str
 
 
-def format_seconds(seconds: float) -> str:
-    return f"{seconds:.1f}s"
-
-
 class DraftService:
     def __init__(self, engine: Engine, catalog: Catalog, limits: EngineConfig) -> None:
         self.engine = engine

@@ -185,7 +185,7 @@ class Scheduler:
         if self.running:
             step_started = time.perf_counter()
             logits = self.batch.decode(self.last_tokens)
-            self._advance(logits)
+            self._accept(logits, start=0)
             self.metrics.inter_token(time.perf_counter() - step_started)
         self.metrics.batch_size(len(self.running))
 
@@ -195,10 +195,9 @@ class Scheduler:
             work = seq.work
             if work.cancelled:
                 continue
-            if now > work.deadline:
-                if not work.cancelled:
-                    work.cancelled = True
-                    work.sink(EngineTimeout("generation ran past its deadline"))
+            if now > work.deadline:  # marking it cancelled makes its sibling variants leave too
+                work.cancelled = True
+                work.sink(EngineTimeout("generation ran past its deadline"))
                 continue
             keep.append(row)
         if len(keep) != len(self.running):
@@ -256,9 +255,6 @@ class Scheduler:
             return None
         seed = params.seed if params.seed is not None else int.from_bytes(os.urandom(6), "little")
         return torch.Generator().manual_seed((seed + index) % 2**63)
-
-    def _advance(self, logits: torch.Tensor) -> None:
-        self._accept(logits, start=0)
 
     def _accept(self, logits: torch.Tensor, start: int) -> None:
         """Choose tokens for rows start.., emit deltas, and retire finished sequences."""

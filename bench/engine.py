@@ -24,12 +24,13 @@ from typing import Any
 import torch
 from transformers import LogitsProcessor, LogitsProcessorList
 
-from engine.async_engine import AsyncEngine
-from engine.brief import make_brief
-from engine.catalog import Catalog
-from engine.config import EngineConfig, ModelConfig, load_config
-from engine.loading import LoadedModel, load_model
-from engine.prompts import build_messages
+from bot.brief import make_brief
+from bot.catalog import Catalog
+from bot.config import load_config
+from bot.prompts import build_messages
+from engine.backends.transformers.async_engine import AsyncEngine
+from engine.backends.transformers.loading import LoadedModel, load_model
+from engine.config import EngineConfig, ModelConfig
 from engine.types import GenerationRequest, SamplingParams, TextDelta
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"

@@ -18,9 +18,9 @@ from typing import Any
 
 import torch
 
-from engine.async_engine import AsyncEngine
+from engine.backends.transformers.async_engine import AsyncEngine
+from engine.backends.transformers.loading import LoadedModel
 from engine.config import EngineConfig
-from engine.loading import LoadedModel
 from engine.types import GenerationRequest, SamplingParams
 
 

@@ -21,9 +21,9 @@ from pathlib import Path
 import aiohttp
 
 from adapters.http import create_app, make_runner, start_site
-from engine.async_engine import AsyncEngine
-from engine.config import load_config
-from engine.loading import load_model
+from bot.config import load_config
+from engine.backends.transformers.async_engine import AsyncEngine
+from engine.backends.transformers.loading import load_model
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

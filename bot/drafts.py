@@ -5,27 +5,19 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any
 
-from engine.brief import Brief, make_brief
-from engine.catalog import Catalog
+from bot.brief import Brief, make_brief
+from bot.catalog import Catalog
+from bot.postprocess import Post, finalize
+from bot.prompts import build_messages
 from engine.config import EngineConfig
-from engine.postprocess import Post, finalize
-from engine.prompts import build_messages
+from engine.interface import Engine, StreamEvent
 from engine.types import GenerationRequest, GenerationResult, SamplingParams, TextDelta
 
 # Sampling defaults for copy: some creativity, a guard against the small model's loops.
 TOP_P = 0.9
 REPETITION_PENALTY = 1.1
-
-
-class Engine(Protocol):
-    """What the bot needs from an engine (local AsyncEngine or a remote backend)."""
-
-    @property
-    def model_name(self) -> str: ...
-
-    def stream(self, request: GenerationRequest) -> AsyncIterator[TextDelta | GenerationResult]: ...
 
 
 @dataclass
@@ -61,11 +53,17 @@ class DraftService:
         self.catalog = catalog
         self.limits = limits
 
+    @property
+    def model_name(self) -> str:
+        return self.engine.model_name
+
     def brief(self, raw: Mapping[str, Any]) -> Brief:
         """Validate raw fields from any adapter (raises engine.errors.InvalidRequest)."""
         return make_brief(raw, self.catalog, self.limits)
 
-    def request_for(self, brief: Brief, request_id: str | None = None) -> GenerationRequest:
+    def request_for(
+        self, brief: Brief, request_id: str | None = None, timeout_s: float | None = None
+    ) -> GenerationRequest:
         params = SamplingParams(
             max_new_tokens=brief.max_length,
             temperature=brief.temperature,
@@ -74,7 +72,7 @@ class DraftService:
             seed=brief.seed,
         )
         request = GenerationRequest(
-            messages=build_messages(brief, self.catalog), params=params, n=brief.variants
+            messages=build_messages(brief, self.catalog), params=params, n=brief.variants, timeout_s=timeout_s
         )
         return replace(request, request_id=request_id) if request_id else request
 
@@ -102,18 +100,34 @@ class DraftService:
             finish_reasons=[o.finish_reason for o in result.outputs],
         )
 
-    async def stream(self, brief: Brief, request_id: str | None = None) -> AsyncIterator[DraftDelta | Draft]:
-        """Raw deltas while the model writes, then the finished, post-processed Draft."""
-        started = time.perf_counter()
-        async for event in self.engine.stream(self.request_for(brief, request_id)):
-            if isinstance(event, TextDelta):
-                yield DraftDelta(event.index, event.text)
-            else:
-                yield self.finish(brief, event, time.perf_counter() - started)
+    async def stream(
+        self, brief: Brief, request_id: str | None = None, timeout_s: float | None = None
+    ) -> AsyncIterator[DraftDelta | Draft]:
+        """Raw deltas while the model writes, then the finished, post-processed Draft.
 
-    async def create(self, brief: Brief, request_id: str | None = None) -> Draft:
+        `timeout_s` bounds the whole generation (default: the engine's own request timeout), so a
+        front door borrowing an engine can enforce its own limit.
+        """
+        started = time.perf_counter()
+        events = self.engine.stream(self.request_for(brief, request_id, timeout_s))
+        try:
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    yield DraftDelta(event.index, event.text)
+                else:
+                    yield self.finish(brief, event, time.perf_counter() - started)
+        finally:
+            await events.aclose()  # type: ignore[attr-defined]
+
+    def chat(self, request: GenerationRequest) -> AsyncIterator[StreamEvent]:
+        """A raw chat request (the OpenAI-compatible route): the engine's stream, unchanged."""
+        return self.engine.stream(request)
+
+    async def create(
+        self, brief: Brief, request_id: str | None = None, timeout_s: float | None = None
+    ) -> Draft:
         draft: Draft | None = None
-        events = self.stream(brief, request_id)
+        events = self.stream(brief, request_id, timeout_s)
         try:
             async for event in events:
                 if isinstance(event, Draft):

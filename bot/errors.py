@@ -1,6 +1,12 @@
-"""The bot core's error tree. Engine errors (engine.errors) pass through unchanged."""
+"""The bot core's error tree. Engine errors (engine.errors) pass through unchanged.
+
+Handler order for adapters: RateLimited, InvalidOption (also an engine InvalidRequest, so handlers
+written for the engine's tree still catch it), DraftNotFound, then BotError.
+"""
 
 from __future__ import annotations
+
+from engine.errors import InvalidRequest
 
 
 class BotError(Exception):
@@ -15,3 +21,7 @@ class RateLimited(BotError):
 
 class DraftNotFound(BotError):
     """A draft id that the store does not know (expired or never existed)."""
+
+
+class InvalidOption(BotError, InvalidRequest):
+    """A brief field or command option is invalid: `field`, `allowed` and `suggestion` say what would do."""

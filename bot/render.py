@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.catalog import Catalog
 from bot.drafts import Draft
-from engine.catalog import Catalog
 
 
 def draft_response(draft: Draft, catalog: Catalog) -> dict[str, Any]:

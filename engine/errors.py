@@ -1,6 +1,6 @@
 """The engine's one error tree.
 
-Adapters map these to their platform (HTTP status, ephemeral message). Handler order matters:
+Adapters map these to their front door (HTTP status, ephemeral message). Handler order matters:
 catch the specific classes before `EngineError`.
 """
 

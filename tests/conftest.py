@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from engine.async_engine import AsyncEngine
-from engine.catalog import Catalog
-from engine.config import AppConfig, EngineConfig, ModelConfig, load_config
-from engine.loading import LoadedModel, load_model
+from bot.catalog import Catalog
+from bot.config import AppConfig, load_config
+from engine.backends.transformers.async_engine import AsyncEngine
+from engine.backends.transformers.loading import LoadedModel, load_model
+from engine.config import EngineConfig, ModelConfig
 
 # Tests never reach a hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

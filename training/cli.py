@@ -37,8 +37,8 @@ def _guard(handler: Handler) -> Handler:
 
 
 def _catalog() -> Any:
-    from engine.catalog import Catalog
-    from engine.config import load_config
+    from bot.catalog import Catalog
+    from bot.config import load_config
 
     return Catalog.from_config(load_config())
 

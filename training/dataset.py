@@ -1,7 +1,7 @@
 """The training-data schema (one JSON object per line) and its validating loader.
 
 Why a schema of brief fields rather than raw prompts: the training prompt is rebuilt from the same
-`Brief` with `engine.prompts.build_messages`, so what the model learns is exactly what it is served.
+`Brief` with `bot.prompts.build_messages`, so what the model learns is exactly what it is served.
 
 Line formats (JSONL):
 - SFT record: {"prompt", "platform", "tone", "industry"?, "audience"?, "max_length"?, "text"}
@@ -22,11 +22,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from engine.brief import Brief
-from engine.catalog import Catalog
+from bot.brief import Brief
+from bot.catalog import Catalog
+from bot.postprocess import HASHTAG
+from bot.prompts import Message, build_messages
 from engine.errors import InvalidRequest
-from engine.postprocess import HASHTAG
-from engine.prompts import Message, build_messages
 from training.errors import DatasetError
 
 REPO = Path(__file__).resolve().parent.parent

@@ -19,12 +19,12 @@ from typing import Any
 
 import torch
 
-from engine.async_engine import AsyncEngine
-from engine.catalog import Catalog
+from bot.catalog import Catalog
+from bot.postprocess import strip_debris
+from engine.backends.transformers.async_engine import AsyncEngine
+from engine.backends.transformers.loading import LoadedModel, load_model
 from engine.config import EngineConfig, ModelConfig
 from engine.errors import ModelLoadError
-from engine.loading import LoadedModel, load_model
-from engine.postprocess import strip_debris
 from engine.types import GenerationRequest, SamplingParams
 from training import metrics
 from training.dataset import Record, expand, load_files

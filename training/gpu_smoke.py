@@ -52,9 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
-    from engine.catalog import Catalog
-    from engine.config import ModelConfig, load_config
-    from engine.loading import resolve_source
+    from bot.catalog import Catalog
+    from bot.config import load_config
+    from engine.backends.transformers.loading import resolve_source
+    from engine.config import ModelConfig
     from training.dataset import expand, load_files, to_prompt_completion
     from training.trainer_config import (
         load_train_config,

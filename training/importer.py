@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.catalog import Catalog
+from bot.catalog import Catalog
 from training.dataset import Record, compliance_problems, parse_line
 from training.errors import ImportMappingError
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from engine.catalog import Catalog
+from bot.catalog import Catalog
 from training.dataset import hashtag_count
 
 WORD = re.compile(r"[a-z0-9']+")

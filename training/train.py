@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from engine.catalog import Catalog
-from engine.config import load_config
+from bot.catalog import Catalog
+from bot.config import load_config
 from training import artifacts
 from training.dataset import dataset_hash, expand, load_files, to_prompt_completion
 from training.errors import BackendUnavailable, CheckpointError, DatasetError

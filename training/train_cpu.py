@@ -15,8 +15,8 @@ from typing import Any
 
 import torch
 
+from engine.backends.transformers.loading import cpu_bf16_supported, resolve_source
 from engine.config import ModelConfig
-from engine.loading import cpu_bf16_supported, resolve_source
 from training.trainer_config import TrainConfig, lora_kwargs, resolve_precision
 
 log = logging.getLogger(__name__)

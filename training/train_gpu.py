@@ -10,8 +10,8 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
+from engine.backends.transformers.loading import resolve_source
 from engine.config import ModelConfig
-from engine.loading import resolve_source
 from training.errors import BackendUnavailable
 from training.trainer_config import TrainConfig, unsloth_model_kwargs, unsloth_peft_kwargs
 

@@ -1,65 +1,69 @@
 """`create_app()`: the HTTP sidecar, built the same way by `postpulse serve` and by the tests.
 
-The app owns what it opens: given no engine, it loads the model in the background (off the event
-loop) inside a cleanup_ctx and shuts the engine down on cleanup; given an engine (tests, an embedding
-process), it only borrows it. While the model loads, the server already answers /health (alive) and
-/ready (503), and generation routes answer 503 not_ready with Retry-After.
+The engine comes from a bot.service.BotService: `postpulse serve` passes the one every front door
+shares; tests pass an engine (borrowed) or nothing (the app loads one in the background, off the
+event loop, inside a cleanup_ctx, and shuts it down on cleanup). While the model loads, the server
+already answers /health (alive) and /ready (503); generation routes answer 503 not_ready.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 
 from aiohttp import web
 
 from adapters.http.auth import Guard, RateLimiter, guard_middleware, load_keys
 from adapters.http.errors import error_middleware
-from adapters.http.metrics import EngineSink, HttpMetrics, metrics_handler, metrics_middleware
+from adapters.http.metrics import HttpMetrics, metrics_handler, metrics_middleware
 from adapters.http.routes_generate import generate_text
 from adapters.http.routes_openai import chat_completions, list_models
 from adapters.http.routes_ops import catalog as catalog_route
 from adapters.http.routes_ops import health, openapi, ready
-from adapters.http.state import CATALOG, CONFIG, GUARD, HOLDER, METRICS, EngineHolder
-from engine.async_engine import AsyncEngine, start_engine
-from engine.catalog import Catalog
-from engine.config import AppConfig
+from adapters.http.state import CATALOG, CONFIG, GUARD, HOLDER, METRICS
+from bot.catalog import Catalog
+from bot.config import AppConfig
+from bot.service import BotService, Loader
+from engine.interface import Engine
 
 log = logging.getLogger(__name__)
 
-Loader = Callable[[], Awaitable[AsyncEngine]]
 CleanupCtx = Callable[[web.Application], AsyncIterator[None]]
 DEFAULT_GRACE_S = 30.0
 
 
 def create_app(
     config: AppConfig,
-    engine: AsyncEngine | None = None,
+    engine: Engine | None = None,
     *,
     catalog: Catalog | None = None,
     loader: Loader | None = None,
     env: Mapping[str, str] | None = None,
+    service: BotService | None = None,
 ) -> web.Application:
-    """`engine`: borrow this one; else `loader` (default: load config.model) makes one the app owns.
+    """`service`: share this BotService (the composition root's; the app neither starts nor closes it).
+    Else the app makes its own: it borrows `engine` when given, or loads one with `loader` (default:
+    the configured backend) and owns it.
 
     `env` supplies the API keys variable (default os.environ), so tests need not touch the process.
     """
-    catalog = catalog if catalog is not None else Catalog.from_config(config)
+    owns_service = service is None
+    if service is None:
+        service = BotService(config, catalog)
     app = web.Application(
         client_max_size=config.http.max_body_bytes,
         middlewares=[metrics_middleware, error_middleware, guard_middleware],
     )
     app[CONFIG] = config
-    app[CATALOG] = catalog
-    app[HOLDER] = EngineHolder(config, catalog)
+    app[CATALOG] = service.catalog
+    app[HOLDER] = service
     app[METRICS] = HttpMetrics()
     keys = load_keys(config.http.api_keys_env, env)
     app[GUARD] = Guard(keys, RateLimiter(config.http.rate_limit_per_minute))
     if keys:
         log.info("API keys required (%d configured in $%s)", len(keys), config.http.api_keys_env)
-    app.cleanup_ctx.append(_engine_ctx(config, engine, loader))
+    app.cleanup_ctx.append(_service_ctx(service, owns_service, engine, loader))
     app.router.add_post("/generate-text", generate_text)
     app.router.add_post("/v1/chat/completions", chat_completions)
     app.router.add_get("/v1/models", list_models)
@@ -71,42 +75,25 @@ def create_app(
     return app
 
 
-def _engine_ctx(config: AppConfig, engine: AsyncEngine | None, loader: Loader | None) -> CleanupCtx:
-    async def engine_ctx(app: web.Application) -> AsyncIterator[None]:
-        holder = app[HOLDER]
+def _service_ctx(
+    service: BotService, owned: bool, engine: Engine | None, loader: Loader | None
+) -> CleanupCtx:
+    async def service_ctx(app: web.Application) -> AsyncIterator[None]:
         sink = app[METRICS].sink
-        task: asyncio.Task[None] | None = None
-        if engine is not None:
-            engine.metrics.add(sink)
-            holder.attach(engine)
-        else:
-            load = loader or (lambda: start_engine(None, config.engine, config.model))
-            task = asyncio.create_task(_load(holder, load, sink), name="postpulse-model-load")
+        service.on_attach(lambda live: live.metrics.add(sink))
+        if owned:
+            if engine is not None:
+                service.attach(engine)
+            else:
+                service.start_loading(loader)
         yield
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        if holder.engine is not None:
+        if service.engine is not None:
             with contextlib.suppress(ValueError):
-                holder.engine.metrics.sinks.remove(sink)
-            if engine is None:  # ours: stop the worker thread
-                await holder.engine.shutdown()
-                log.info("engine stopped")
+                service.engine.metrics.sinks.remove(sink)
+        if owned:
+            await service.close()
 
-    return engine_ctx
-
-
-async def _load(holder: EngineHolder, load: Loader, sink: EngineSink) -> None:
-    try:
-        engine = await load()
-    except Exception as exc:
-        log.error("the model failed to load: %s", exc)
-        holder.fail(exc)
-        return
-    engine.metrics.add(sink)
-    holder.attach(engine)
-    log.info("model %s ready", engine.model_name)
+    return service_ctx
 
 
 def make_runner(app: web.Application, grace_s: float = DEFAULT_GRACE_S) -> web.AppRunner:

@@ -132,6 +132,7 @@ async def metrics_handler(request: web.Request) -> web.Response:
     m = request.app[METRICS]
     engine = request.app[HOLDER].engine
     if engine is not None:  # exact values at scrape time, not only at the last engine step
-        m.queue.set(engine.scheduler.waiting_count)
-        m.running.set(len(engine.scheduler.running))
+        facts = engine.health()
+        m.queue.set(facts.get("waiting", 0))
+        m.running.set(facts.get("running", 0))
     return web.Response(body=m.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})

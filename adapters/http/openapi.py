@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.http.schemas import EXTRA_TEXT_MAX, SEED_MAX
-from engine.catalog import Catalog
-from engine.config import AppConfig
+from bot.catalog import Catalog
+from bot.config import AppConfig
 
 Schema = dict[str, Any]
 JSON = "application/json"

@@ -8,12 +8,10 @@ hashtags, model, request_id).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import re
-import time
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 
@@ -21,11 +19,9 @@ from adapters.http import sse
 from adapters.http.errors import from_exception
 from adapters.http.schemas import GenerateTextBody, effective_temperature, read_json
 from adapters.http.state import CATALOG, CONFIG, HOLDER
-from bot.drafts import Draft, DraftDelta, DraftService
+from bot.brief import DEFAULT_TEMPERATURE
+from bot.drafts import Draft, DraftDelta
 from bot.render import draft_response as render
-from engine.async_engine import AsyncEngine
-from engine.brief import DEFAULT_TEMPERATURE, Brief
-from engine.types import TextDelta
 
 log = logging.getLogger(__name__)
 
@@ -38,36 +34,16 @@ def request_id(request: web.Request) -> str:
     return given if REQUEST_ID.match(given) else uuid.uuid4().hex
 
 
-async def draft_events(
-    engine: AsyncEngine, drafts: DraftService, brief: Brief, rid: str, timeout_s: float
-) -> AsyncGenerator[DraftDelta | Draft, None]:
-    """DraftService.stream with an explicit per-request timeout.
-
-    The timeout comes from this app's config (engine.request_timeout_s), not the engine's own, so a
-    sidecar borrowing an engine enforces its own limit (504 on expiry).
-    """
-    started = time.perf_counter()
-    request = dataclasses.replace(drafts.request_for(brief, rid), timeout_s=timeout_s)
-    events = engine.stream(request)
-    try:
-        async for event in events:
-            if isinstance(event, TextDelta):
-                yield DraftDelta(event.index, event.text)
-            else:
-                yield drafts.finish(brief, event, time.perf_counter() - started)
-    finally:
-        await events.aclose()  # type: ignore[attr-defined]
-
-
 async def generate_text(request: web.Request) -> web.StreamResponse:
     body = await read_json(request, GenerateTextBody)
     config = request.app[CONFIG]
-    engine, drafts = request.app[HOLDER].get()
+    drafts = request.app[HOLDER].get()
     raw = body.model_dump(exclude={"stream"}, exclude_none=True)
     raw["temperature"] = effective_temperature(body.temperature, DEFAULT_TEMPERATURE)
     brief = drafts.brief(raw)
     rid = request_id(request)
-    events = draft_events(engine, drafts, brief, rid, config.engine.request_timeout_s)
+    # The app's own limit (engine.request_timeout_s), not the engine's: a borrowed engine may differ.
+    events = drafts.stream(brief, rid, timeout_s=config.engine.request_timeout_s)
     try:
         if not sse.wants_sse(request, body.stream):
             async for event in events:
@@ -78,7 +54,7 @@ async def generate_text(request: web.Request) -> web.StreamResponse:
             raise RuntimeError("the draft stream ended without a draft")
         return await _stream(request, events, rid)
     finally:
-        await events.aclose()
+        await events.aclose()  # type: ignore[attr-defined]
 
 
 async def _stream(

@@ -21,11 +21,11 @@ from adapters.http.errors import ApiError, from_exception
 from adapters.http.routes_generate import request_id
 from adapters.http.schemas import ChatCompletionBody, effective_temperature, read_json
 from adapters.http.state import CONFIG, HOLDER
+from bot.brief import DEFAULT_TEMPERATURE
 from bot.drafts import DraftService
-from engine.async_engine import AsyncEngine, StreamEvent
-from engine.brief import DEFAULT_TEMPERATURE
+from bot.prompts import system_prompt
 from engine.config import EngineConfig
-from engine.prompts import system_prompt
+from engine.interface import StreamEvent
 from engine.types import GenerationRequest, GenerationResult, SamplingParams, TextDelta
 
 log = logging.getLogger(__name__)
@@ -111,26 +111,26 @@ def _usage(result: GenerationResult) -> dict[str, int]:
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:
     body = await read_json(request, ChatCompletionBody)
-    engine, drafts = request.app[HOLDER].get()
+    drafts = request.app[HOLDER].get()
     rid = request_id(request)
     gen = _request(body, drafts, request.app[CONFIG].engine, rid)
     created = int(time.time())
-    events = engine.stream(gen)
+    events = drafts.chat(gen)
     try:
         if not sse.wants_sse(request, body.stream):
             async for event in events:
                 if isinstance(event, GenerationResult):
-                    return web.json_response(_completion(event, engine.model_name, created))
+                    return web.json_response(_completion(event, drafts.model_name, created))
             raise RuntimeError("the engine stream ended without a result")
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
-        return await _stream(request, engine, events, rid, created, include_usage)
+        return await _stream(request, drafts.model_name, events, rid, created, include_usage)
     finally:
         await events.aclose()  # type: ignore[attr-defined]
 
 
 async def _stream(
     request: web.Request,
-    engine: AsyncEngine,
+    model: str,
     events: AsyncIterator[StreamEvent],
     rid: str,
     created: int,
@@ -142,7 +142,7 @@ async def _stream(
         "id": "chatcmpl-" + rid,
         "object": "chat.completion.chunk",
         "created": created,
-        "model": engine.model_name,
+        "model": model,
     }
 
     def chunk(choices: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
@@ -183,6 +183,6 @@ async def _stream(
 
 async def list_models(request: web.Request) -> web.Response:
     holder = request.app[HOLDER]
-    engine, _ = holder.get()
-    model = {"id": engine.model_name, "object": "model", "created": holder.started, "owned_by": "postpulse"}
+    drafts = holder.get()
+    model = {"id": drafts.model_name, "object": "model", "created": holder.started, "owned_by": "postpulse"}
     return web.json_response({"object": "list", "data": [model]})

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from adapters.http.openapi import build_spec
@@ -13,10 +11,7 @@ from adapters.http.state import CATALOG, CONFIG, GUARD, HOLDER
 async def health(request: web.Request) -> web.Response:
     """Liveness: a loading model is alive; a dead engine or a failed load is not (503)."""
     holder = request.app[HOLDER]
-    body: dict[str, Any] = {"status": holder.status}
-    if holder.engine is not None:
-        body.update(holder.engine.health())
-    return web.json_response(body, status=503 if holder.status in ("dead", "failed") else 200)
+    return web.json_response(holder.health(), status=503 if holder.status in ("dead", "failed") else 200)
 
 
 async def ready(request: web.Request) -> web.Response:

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest_asyncio
 
-from engine.async_engine import AsyncEngine
+from engine.backends.transformers.async_engine import AsyncEngine
+from engine.backends.transformers.loading import LoadedModel
 from engine.config import EngineConfig
-from engine.loading import LoadedModel
 from engine.types import GenerationRequest, SamplingParams
 
 # Twenty subjects far apart, so greedy answers clearly differ from one another.

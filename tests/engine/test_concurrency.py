@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from engine.async_engine import AsyncEngine
-from engine.loading import LoadedModel
+from engine.backends.transformers.async_engine import AsyncEngine
+from engine.backends.transformers.loading import LoadedModel
 from engine.types import GenerationRequest, GenerationResult, SamplingParams, TextDelta
 from tests.engine.conftest import SOLO_TOKENS, TOPICS, chat, greedy
 

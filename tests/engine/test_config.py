@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.catalog import Catalog
-from engine.config import load_config
+from bot.catalog import Catalog
+from bot.config import load_config
 from engine.errors import ConfigError
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import torch
 
-from engine.async_engine import AsyncEngine
+from engine.backends.transformers.async_engine import AsyncEngine
 from engine.errors import EngineDead, EngineError, EngineOverloaded, EngineTimeout, InvalidRequest
 from engine.types import GenerationRequest, SamplingParams, TextDelta
 from tests.engine.conftest import SOLO_TOKENS, TOPICS, EngineFactory, greedy, wait_until

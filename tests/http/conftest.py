@@ -9,9 +9,9 @@ import pytest
 import pytest_asyncio
 
 from adapters.http import create_app
-from engine.async_engine import AsyncEngine
-from engine.catalog import Catalog
-from engine.config import AppConfig
+from bot.catalog import Catalog
+from bot.config import AppConfig
+from engine.backends.transformers.async_engine import AsyncEngine
 from tests.http.support import Server, serving, tuned
 
 

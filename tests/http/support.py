@@ -13,8 +13,8 @@ from typing import Any
 from aiohttp import web
 
 from adapters.http import make_runner, start_site
-from engine.async_engine import AsyncEngine
-from engine.config import AppConfig
+from bot.config import AppConfig
+from engine.backends.transformers.async_engine import AsyncEngine
 
 SHORT = 12  # max_length for most tests: a few decode steps keep the suite fast on 2 cores
 

@@ -12,11 +12,12 @@ from aiohttp import web
 
 from adapters.http import create_app
 from adapters.http.state import HOLDER
-from engine.async_engine import AsyncEngine
-from engine.catalog import Catalog
-from engine.config import AppConfig, EngineConfig
+from bot.catalog import Catalog
+from bot.config import AppConfig
+from engine.backends.transformers.async_engine import AsyncEngine
+from engine.backends.transformers.loading import LoadedModel
+from engine.config import EngineConfig
 from engine.errors import ModelLoadError
-from engine.loading import LoadedModel
 from tests.http.support import Server, idle, serving, tuned, wait_until
 
 pytestmark = pytest.mark.model

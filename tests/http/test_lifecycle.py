@@ -9,9 +9,9 @@ import aiohttp
 import pytest
 
 from adapters.http import create_app
-from engine.async_engine import AsyncEngine
-from engine.catalog import Catalog
-from engine.config import AppConfig
+from bot.catalog import Catalog
+from bot.config import AppConfig
+from engine.backends.transformers.async_engine import AsyncEngine
 from tests.http.support import SHORT, Server, idle, start, wait_until
 
 pytestmark = pytest.mark.model

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.catalog import Catalog
+from bot.catalog import Catalog
 from training.dataset import Loaded, compliance_problems, load_file
 
 REPO = Path(__file__).resolve().parents[2]

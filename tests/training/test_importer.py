@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.catalog import Catalog
+from bot.catalog import Catalog
 from training import cli
 from training.errors import ImportMappingError
 from training.importer import import_file, parse_pairs

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.catalog import Catalog
+from bot.catalog import Catalog
 from training import metrics
 from training.report import write_report
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.brief import make_brief
-from engine.catalog import Catalog
-from engine.config import AppConfig
-from engine.prompts import build_messages
+from bot.brief import make_brief
+from bot.catalog import Catalog
+from bot.config import AppConfig
+from bot.prompts import build_messages
 from training.dataset import Record, dataset_hash, expand, load_file, to_prompt_completion
 from training.errors import DatasetError
 from training.feedback import RatedDraft, records_from_ratings

@@ -12,11 +12,11 @@ import pytest
 import torch
 from safetensors import safe_open
 
-from engine.catalog import Catalog
+from bot.catalog import Catalog
+from bot.prompts import build_messages
+from engine.backends.transformers.loading import LoadedModel, check_adapter_base, load_model
 from engine.config import ModelConfig
 from engine.errors import ModelLoadError
-from engine.loading import LoadedModel, check_adapter_base, load_model
-from engine.prompts import build_messages
 from training.dataset import Record
 from training.evaluate import EvalSettings, run_eval
 from training.train import TrainResult, run_training

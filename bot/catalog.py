@@ -1,7 +1,7 @@
 """Tones, platforms and industries from the YAML catalogues.
 
 Adding an entry is a YAML edit. Lookups accept aliases and any case, and an unknown name raises
-`InvalidRequest` with the valid names and the closest match.
+`InvalidOption` with the valid names and the closest match.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from engine.config import AppConfig, read_yaml, validate
-from engine.errors import InvalidRequest
+from bot.config import AppConfig
+from bot.errors import InvalidOption
+from engine.config import read_yaml, validate
 
 
 class _Entry(BaseModel):
@@ -90,7 +91,7 @@ def resolve_name(kind: str, name: str, entries: dict[str, E]) -> str:
     close = difflib.get_close_matches(wanted, list(index), n=1, cutoff=0.6)
     suggestion = index[close[0]] if close else None
     hint = f" Did you mean '{suggestion}'?" if suggestion else ""
-    raise InvalidRequest(
+    raise InvalidOption(
         f"Unknown {kind} '{name}'.{hint} Valid {kind}s: {', '.join(valid)}.",
         field=kind,
         allowed=valid,

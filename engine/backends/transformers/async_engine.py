@@ -13,19 +13,21 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+from engine.backends.transformers.loading import LoadedModel
+from engine.backends.transformers.scheduler import Scheduler, Work
 from engine.config import EngineConfig
 from engine.errors import EngineDead, EngineError, EngineOverloaded, InvalidRequest
-from engine.loading import LoadedModel
+from engine.interface import StreamEvent
 from engine.metrics import CountingMetrics, MetricsFanout
-from engine.scheduler import Scheduler, Work
 from engine.types import GenerationRequest, GenerationResult, SamplingParams, SequenceOutput, TextDelta
 
 log = logging.getLogger(__name__)
 
-StreamEvent = TextDelta | GenerationResult
-
-
 class AsyncEngine:
+    """The in-process backend (engine.interface.Engine)."""
+
+    backend = "transformers"
+
     def __init__(self, loaded: LoadedModel, config: EngineConfig) -> None:
         self.loaded = loaded
         self.config = config
@@ -54,6 +56,7 @@ class AsyncEngine:
     def health(self) -> dict[str, Any]:
         return {
             "alive": not self.is_dead,
+            "backend": self.backend,
             "model": self.loaded.name,
             "device": str(self.loaded.device),
             "dtype": str(self.loaded.dtype).removeprefix("torch."),
@@ -182,7 +185,7 @@ async def start_engine(
 ) -> AsyncEngine:
     """Load the model off the event loop (if not given) and start the worker."""
     if loaded is None:
-        from engine.loading import load_model
+        from engine.backends.transformers.loading import load_model
 
         loaded = await asyncio.to_thread(load_model, model_config)
     engine = AsyncEngine(loaded, config)

@@ -18,10 +18,10 @@ from typing import Any
 
 import torch
 
-from engine.batch import KVBatch
+from engine.backends.transformers.batch import KVBatch
+from engine.backends.transformers.sampling import choose_tokens
 from engine.errors import EngineDead, EngineError, EngineTimeout
 from engine.metrics import EngineMetrics
-from engine.sampling import choose_tokens
 from engine.types import GenerationRequest, SamplingParams, SequenceOutput, TextDelta
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ import torch
 from filelock import FileLock
 from platformdirs import user_cache_dir
 
-from engine.attention import use_grouped_sdpa
+from engine.backends.transformers.attention import use_grouped_sdpa
 from engine.config import ModelConfig
 from engine.errors import ModelLoadError
 
@@ -226,7 +226,7 @@ def load_model(config: ModelConfig) -> LoadedModel:
     if config.adapter:
         adapter_path = Path(config.adapter).expanduser()
         if not adapter_path.is_absolute():
-            adapter_path = Path(__file__).resolve().parent.parent / adapter_path
+            adapter_path = Path(__file__).resolve().parents[3] / adapter_path  # the repo root
         check_adapter_base(adapter_path, name, model.config)
         # peft imports bitsandbytes, whose CPU backend warns about optional kernels we never use.
         logging.getLogger("bitsandbytes").setLevel(logging.ERROR)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.catalog import Catalog
+from bot.catalog import Catalog
 from engine.errors import InvalidRequest
 
 REQUIRED_LIMITS = {

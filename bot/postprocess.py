@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from engine.catalog import Catalog, Platform
+from bot.catalog import Catalog, Platform
 
 HASHTAG = re.compile(r"(?<![\w#])#([A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*)")
 SPECIAL_TOKEN = re.compile(r"<\|[^|>]{1,40}\|>|</?s>")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from engine.brief import make_brief
-from engine.catalog import Catalog
+from bot.brief import make_brief
+from bot.catalog import Catalog
+from bot.prompts import build_messages
 from engine.config import EngineConfig
 from engine.errors import InvalidRequest
-from engine.prompts import build_messages
 
 LIMITS = EngineConfig()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.catalog import Catalog
-from engine.postprocess import HASHTAG, finalize
+from bot.catalog import Catalog
+from bot.postprocess import HASHTAG, finalize
 
 LONG_SENTENCES = " ".join(
     f"Sentence number {i} tells you something useful about the new Lumen phone and its battery."

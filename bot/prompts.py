@@ -5,8 +5,8 @@ Always sends our own system turn: SmolLM's template otherwise injects "You are S
 
 from __future__ import annotations
 
-from engine.brief import Brief
-from engine.catalog import Catalog
+from bot.brief import Brief
+from bot.catalog import Catalog
 
 Message = dict[str, str]
 

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
+from bot.catalog import Catalog
 from bot.drafts import DraftService
-from engine.catalog import Catalog
 
 pytestmark = pytest.mark.model
 

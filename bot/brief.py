@@ -7,9 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from engine.catalog import Catalog
+from bot.catalog import Catalog
+from bot.errors import InvalidOption
 from engine.config import EngineConfig
-from engine.errors import InvalidRequest
 
 DEFAULT_TEMPERATURE = 0.7
 
@@ -36,16 +36,16 @@ class Brief(BaseModel):
 BRIEF_FIELDS = tuple(Brief.model_fields)
 
 
-def _first_error(exc: ValidationError) -> InvalidRequest:
+def _first_error(exc: ValidationError) -> InvalidOption:
     err = exc.errors()[0]
     field = ".".join(str(p) for p in err["loc"]) or None
     if err["type"] == "extra_forbidden":
-        return InvalidRequest(
+        return InvalidOption(
             f"Unknown field '{field}'. Allowed fields: {', '.join(BRIEF_FIELDS)}.",
             field=field,
             allowed=BRIEF_FIELDS,
         )
-    return InvalidRequest(f"Invalid '{field}': {err['msg']}.", field=field)
+    return InvalidOption(f"Invalid '{field}': {err['msg']}.", field=field)
 
 
 def make_brief(raw: Mapping[str, Any], catalog: Catalog, limits: EngineConfig) -> Brief:
@@ -59,19 +59,19 @@ def make_brief(raw: Mapping[str, Any], catalog: Catalog, limits: EngineConfig) -
 
     prompt = brief.prompt.strip()
     if not prompt:
-        raise InvalidRequest("The prompt is empty: describe what the post is about.", field="prompt")
+        raise InvalidOption("The prompt is empty: describe what the post is about.", field="prompt")
     if len(prompt) > limits.max_prompt_chars:
-        raise InvalidRequest(
+        raise InvalidOption(
             f"The prompt is {len(prompt):,} characters; the limit is {limits.max_prompt_chars:,}.",
             field="prompt",
         )
     if not 1 <= brief.max_length <= limits.max_new_tokens_cap:
-        raise InvalidRequest(
+        raise InvalidOption(
             f"max_length must be between 1 and {limits.max_new_tokens_cap} tokens (got {brief.max_length}).",
             field="max_length",
         )
     if not 1 <= brief.variants <= limits.max_variants:
-        raise InvalidRequest(
+        raise InvalidOption(
             f"variants must be between 1 and {limits.max_variants} (got {brief.variants}).",
             field="variants",
         )

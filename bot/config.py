@@ -1,0 +1,85 @@
+"""The application config: every section in one YAML file, validated with errors naming the file and key.
+
+The engine owns `model` and `engine`; the rest (catalogues, HTTP, store, chat adapters) is PostPulse's.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.config import EngineConfig, ModelConfig, read_yaml, validate
+from engine.errors import ConfigError
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+DEFAULT_CONFIG_PATH = CONFIG_DIR / "default.yaml"
+
+# One documented override per deployment-specific value: env var -> dotted config key.
+ENV_OVERRIDES: dict[str, str] = {
+    "POSTPULSE_MODEL_SOURCE": "model.source",
+    "POSTPULSE_ADAPTER": "model.adapter",
+    "POSTPULSE_DEVICE": "model.device",
+    "POSTPULSE_DTYPE": "model.dtype",
+    "POSTPULSE_CACHE_DIR": "model.cache_dir",
+    "POSTPULSE_HOST": "http.host",
+    "POSTPULSE_PORT": "http.port",
+    "POSTPULSE_STORE_PATH": "store.path",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HttpConfig(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    max_body_bytes: int = Field(65536, ge=1024)
+    api_keys_env: str = "POSTPULSE_API_KEYS"
+    rate_limit_per_minute: int = Field(120, ge=0)
+
+
+class StoreConfig(_Strict):
+    path: str | None = None
+
+
+class CatalogFiles(_Strict):
+    tones: str = "tones.yaml"
+    platforms: str = "platforms.yaml"
+    industries: str = "industries.yaml"
+
+
+class AppConfig(BaseModel):
+    # Sections owned by other packages (chat adapters) may add keys, so the top level is lenient.
+    model_config = ConfigDict(extra="allow")
+
+    model: ModelConfig = ModelConfig()
+    engine: EngineConfig = EngineConfig()
+    http: HttpConfig = HttpConfig()
+    store: StoreConfig = StoreConfig()
+    catalogs: CatalogFiles = CatalogFiles()
+    config_dir: Path = CONFIG_DIR
+
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: str) -> None:
+    section, key = dotted.split(".", 1)
+    data.setdefault(section, {})
+    if not isinstance(data[section], dict):
+        raise ConfigError(f"config: {section}: expected a mapping")
+    data[section][key] = value if value != "" else None
+
+
+def load_config(path: Path | str | None = None, env: dict[str, str] | None = None) -> AppConfig:
+    """Load the app config; env overrides (ENV_OVERRIDES) win over the file."""
+    config_path = Path(path) if path else DEFAULT_CONFIG_PATH
+    env = dict(os.environ) if env is None else env
+    data = read_yaml(config_path)
+    for var, dotted in ENV_OVERRIDES.items():
+        if var in env:
+            _set_dotted(data, dotted, env[var])
+    data["config_dir"] = config_path.resolve().parent
+    return validate(AppConfig, data, config_path)

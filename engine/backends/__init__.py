@@ -1,0 +1,1 @@
+"""Engines behind one interface (engine.interface.Engine): in-process, OpenAI-compatible, vLLM."""

@@ -1,0 +1,1 @@
+"""The in-process engine on transformers: model loading, a continuous-batching scheduler."""

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+DOMAIN_WORDS = ("Brief", "tone", "platforms.yaml", "catalog")
 FORBIDDEN = {"engine": ("bot", "adapters", "training"), "bot": ("adapters",)}
 
 
@@ -36,6 +37,6 @@ def test_engine_knows_no_marketing_domain() -> None:
     hits = [
         str(path.relative_to(REPO))
         for path in (REPO / "engine").rglob("*.py")
-        if any(word in path.read_text(encoding="utf-8") for word in ("Brief", "tone", "platforms.yaml", "catalog"))
+        if any(word in path.read_text(encoding="utf-8") for word in DOMAIN_WORDS)
     ]
     assert hits == []

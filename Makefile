@@ -29,6 +29,8 @@ typecheck: install
 	$(BIN)/mypy engine bot
 
 pytest: install
+	# The PostgreSQL runs of the store and replica tests: Debian's server, installed when missing.
+	bash scripts/postgres.sh install
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest

@@ -27,7 +27,48 @@ class ModelConfig(_Strict):
     cache_dir: str | None = None
 
 
+class OpenAIConfig(_Strict):
+    """A remote OpenAI-compatible server (vLLM fleet, TGI, llama.cpp server, Ollama)."""
+
+    base_url: str = Field("http://127.0.0.1:8000/v1", pattern=r"^https?://")
+    model: str | None = None  # None: the first model the server lists at /models
+    api_key_env: str = "POSTPULSE_OPENAI_API_KEY"  # names the variable holding the key; never the key
+    # vllm: also send top_k, repetition_penalty, ignore_eos and return_token_ids (vLLM, and servers that
+    # ignore unknown fields); openai: only the official sampling fields, for strict servers.
+    dialect: Literal["vllm", "openai"] = "vllm"
+    connect_timeout_s: float = Field(10.0, gt=0)
+    read_timeout_s: float = Field(60.0, gt=0)  # longest silence allowed between two stream chunks
+    max_in_flight: int = Field(64, ge=1, le=10_000)
+    retries: int = Field(3, ge=0, le=20)  # on 429/502/503/504 or a refused connection, before any token
+    backoff_s: float = Field(0.5, ge=0)
+    backoff_max_s: float = Field(8.0, ge=0)
+
+
+class VllmConfig(_Strict):
+    """The managed vLLM child: PostPulse starts it from its own venv and talks to it over loopback."""
+
+    venv: str = ".venv-vllm"  # relative to the repo root; made by scripts/setup-vllm.sh
+    port: int = Field(0, ge=0, le=65535)  # 0: a free loopback port
+    # auto: model.dtype when set, else bf16 on a CPU with bf16 units (fp32 without), vLLM's choice on CUDA
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    kv_cache_gib: float = Field(1.0, gt=0)  # VLLM_CPU_KVCACHE_SPACE (CPU build)
+    max_model_len: int = Field(2048, ge=128)
+    max_num_seqs: int = Field(64, ge=1)
+    cpu_threads: str | None = None  # VLLM_CPU_OMP_THREADS_BIND core list, e.g. "0-1"; None: every core
+    adapter_mode: Literal["merged", "lora"] = "merged"  # merged on CPU (LoRA unmerged costs 4x); lora on GPUs
+    extra_args: list[str] = Field(default_factory=list)
+    startup_timeout_s: float = Field(300.0, gt=0)
+    restart_backoff_s: float = Field(1.0, ge=0)
+    restart_backoff_max_s: float = Field(30.0, ge=0)
+    max_restarts: int = Field(5, ge=0)  # consecutive failed restarts before the engine is dead
+    fallback: bool = True  # fall back to transformers (and log why) when vLLM cannot start
+    log_file: str | None = None  # the child's output; default: <cache>/vllm/server.log
+
+
 class EngineConfig(_Strict):
+    backend: Literal["transformers", "vllm", "openai"] = "transformers"
+    openai: OpenAIConfig = OpenAIConfig()
+    vllm: VllmConfig = VllmConfig()
     max_batch_size: int = Field(64, ge=1, le=1024)
     max_queue: int = Field(256, ge=0, le=100_000)
     request_timeout_s: float = Field(120.0, gt=0)

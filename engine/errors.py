@@ -60,3 +60,12 @@ class EngineDead(EngineError):
 
 class EngineNotReady(EngineError):
     """The engine has not finished starting (model still loading)."""
+
+
+class EngineUnavailable(EngineNotReady):
+    """The model server cannot answer right now: unreachable, restarting, gone mid-request, or it sent
+    something unreadable. Front doors treat it like EngineNotReady (retry shortly) with this message."""
+
+    def __init__(self, message: str, *, retry_after_s: float = 5.0) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -52,9 +52,13 @@ class GenerationResult:
     queue_s: float
     ttft_s: float
     total_s: float
+    # A remote server that reports usage but not token ids (backends.openai, dialect "openai").
+    reported_completion_tokens: int | None = None
 
     @property
     def completion_tokens(self) -> int:
+        if self.reported_completion_tokens is not None:
+            return self.reported_completion_tokens
         return sum(len(o.token_ids) for o in self.outputs)
 
     @property

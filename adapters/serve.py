@@ -79,6 +79,7 @@ async def serve(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     service = BotService(config)
+    await service.open_store()  # migrations run here; a bad DATABASE_URL stops start-up with its reason
     service.start_loading()
     app = create_app(config, service=service)
     runner = make_runner(app, grace_s=grace_s)

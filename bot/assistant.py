@@ -10,75 +10,139 @@ Errors an adapter must render (use `bot.messages.user_message(exc)` for the plai
 `engine.errors.EngineOverloaded` (`.retry_after_s`), `engine.errors.EngineNotReady`,
 `bot.errors.DraftNotFound`, `bot.errors.DuplicateDelivery` (a retried delivery: acknowledge, say
 nothing more, start nothing), any other exception ("generation failed").
+
+Order of checks for a generation: duplicate delivery (claimed first, so a retry of anything, even
+of a bad command, is answered once), then grammar/validation, then the rate limit, then the engine.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Literal
+import asyncio
+import contextlib
+import logging
+import math
+import random
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
-from bot.brief import Brief
-from bot.drafts import DraftDelta
-from bot.postprocess import Post
+from bot import grammar, info
+from bot.brief import Brief, make_brief
+from bot.catalog import Catalog
+from bot.config import AppConfig
+from bot.drafts import Draft, DraftDelta, DraftService
+from bot.errors import DuplicateDelivery, InvalidOption
+from bot.limits import UserRateLimiter
+from bot.records import (
+    RATINGS,
+    REMIX_ACTIONS,
+    FrontDoor,
+    Origin,
+    RatingValue,
+    RemixAction,
+    StoredDraft,
+)
+from bot.store import Store, new_draft_id
+from engine.errors import ConfigError
 
-FrontDoor = Literal["slack", "discord", "http", "console", "playground"]
-RatingValue = Literal["up", "down"]
-RemixAction = Literal["regenerate", "shorter", "longer", "tone", "platform"]
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "Assistant",
+    "DraftJob",
+    "FrontDoor",
+    "Info",
+    "Origin",
+    "RatingValue",
+    "RemixAction",
+    "Reply",
+    "StoredDraft",
+]
+
+SEED_MAX = 2**32 - 1
+SHORTER = 0.6  # a "shorter" remix gets this share of the parent's length, "longer" 1 / SHORTER
+TOKENS_PER_WORD = grammar.TOKENS_PER_WORD
+# Brief fields a form (HTTP JSON, Discord options) may send that are not grammar options.
+PASSTHROUGH_FIELDS = ("prompt", "max_length", "seed", "temperature")
 
 
-@dataclass(frozen=True)
-class Origin:
-    """Who asked, from where. `delivery_id` makes a retried delivery a no-op (also across replicas)."""
-
-    front_door: FrontDoor
-    user_id: str
-    workspace_id: str | None = None  # Slack team id, Discord guild id, HTTP API-key hash
-    channel_id: str | None = None
-    user_name: str | None = None  # for "Drafting a casual LinkedIn post for @alice…"
-    delivery_id: str | None = None  # Slack event/trigger id, Discord interaction id
-
-
-@dataclass(frozen=True)
-class StoredDraft:
-    """A finished draft as the store holds it; `id` is what buttons and routes carry."""
-
-    id: str
-    brief: Brief
-    variants: list[Post]
-    origin: Origin
-    model: str
-    generation_seconds: float
-    created_at: datetime
-    platform_limit: int
-    parent_id: str | None = None
-    action: RemixAction | None = None  # how it was made from its parent
-    chosen_variant: int | None = None
-    ratings: dict[int, RatingValue] = field(default_factory=dict)  # variant index -> latest rating
-    scores: list[dict[str, float]] | None = None  # best-of-n score breakdown per variant, if any
-
-    @property
-    def generation_time(self) -> str:
-        return f"{self.generation_seconds:.1f}s"
+@dataclass
+class _Failed:
+    error: BaseException
 
 
 class DraftJob:
     """One generation in flight: `brief` is known at once (for the "Drafting…" line), then iterate:
-    `DraftDelta`s while the model writes, finally one `StoredDraft` (already saved)."""
+    `DraftDelta`s while the model writes, finally one `StoredDraft` (already saved).
+
+    The generation starts when the job is made (not when iteration starts), so posting the
+    "Drafting…" message does not delay it; a job nobody reads still finishes and is stored.
+    Iterate it once; errors (EngineOverloaded, EngineTimeout, …) are raised from the iteration.
+    """
 
     brief: Brief
 
+    def __init__(
+        self,
+        brief: Brief,
+        events: AsyncIterator[DraftDelta | Draft],
+        save: Callable[[Draft], Any],
+        *,
+        origin: Origin,
+        parent_id: str | None = None,
+        action: RemixAction | None = None,
+    ) -> None:
+        self.brief = brief
+        self.origin = origin
+        self.parent_id = parent_id
+        self.action = action
+        self._events = events
+        self._save = save
+        self._queue: asyncio.Queue[DraftDelta | StoredDraft | _Failed] = asyncio.Queue()
+        self._task = asyncio.create_task(self._pump(), name="postpulse-draft")
+
+    async def _pump(self) -> None:
+        try:
+            async for event in self._events:
+                if isinstance(event, Draft):
+                    self._queue.put_nowait(await self._save(event))
+                    return
+                self._queue.put_nowait(event)
+            raise RuntimeError("the draft stream ended without a draft")
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            self._queue.put_nowait(_Failed(exc))
+        finally:
+            await self._events.aclose()  # type: ignore[attr-defined]
+
     def __aiter__(self) -> AsyncIterator[DraftDelta | StoredDraft]:
-        raise NotImplementedError
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[DraftDelta | StoredDraft]:
+        while True:
+            item = await self._queue.get()
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+            if isinstance(item, StoredDraft):
+                return
 
     async def result(self) -> StoredDraft:
         """Drain the job (no streaming) and return the stored draft."""
-        raise NotImplementedError
+        async for item in self:
+            if isinstance(item, StoredDraft):
+                return item
+        raise RuntimeError("the draft job ended without a draft")
 
     async def aclose(self) -> None:
         """Cancel the generation if it is still running."""
-        raise NotImplementedError
+        if not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
 
 
 @dataclass(frozen=True)
@@ -96,35 +160,270 @@ Reply = Info | DraftJob
 class Assistant:
     """One per process, built by `bot.service.BotService` (`service.assistant`) over its store.
 
-    Signatures here are the contract the front doors code against; the bot-core work fills them in.
+    `drafts` is called for every generation (BotService.get): it raises EngineNotReady while the
+    model loads, so the Assistant exists, and answers help and ratings, before the engine does.
     """
+
+    def __init__(
+        self,
+        drafts: Callable[[], DraftService],
+        store: Store,
+        catalog: Catalog,
+        config: AppConfig,
+        *,
+        limiter: UserRateLimiter | None = None,
+    ) -> None:
+        self._drafts = drafts
+        self.store = store
+        self.catalog = catalog
+        self.config = config
+        self.max_variants = config.engine.max_variants
+        self.limiter = limiter or UserRateLimiter(config.bot.user_rate_limit_per_minute)
+        self.workspace_defaults = self._seed_defaults(config.bot.workspace_defaults)
+
+    def _seed_defaults(self, seeds: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Validate the config's workspace defaults at start-up, not at a user's first command."""
+        out: dict[str, dict[str, Any]] = {}
+        for workspace, options in seeds.items():
+            try:
+                out[workspace] = self._options(options)
+            except InvalidOption as exc:
+                raise ConfigError(f"config: bot.workspace_defaults.{workspace}: {exc}") from exc
+        return out
+
+    def _options(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        options: dict[str, Any] = {}
+        for key, value in raw.items():
+            option = grammar.canonical_key(key)
+            if option is None:
+                allowed = list(grammar.OPTION_FIELDS)
+                raise InvalidOption(
+                    f"Unknown option '{key}'. Valid options: {', '.join(allowed)}.",
+                    field=key,
+                    allowed=allowed,
+                )
+            if value is not None:
+                options[option] = grammar.parse_value(option, value, self.catalog, self.max_variants)
+        return options
+
+    # the contract -------------------------------------------------------------------------------
 
     async def handle(self, origin: Origin, text: str) -> Reply:
         """`/postpulse …` text (grammar in bot.grammar). Empty text or `help` -> Info with usage;
         `tones`/`platforms`/`industries` -> Info lists; `defaults …` -> Info; else a DraftJob.
         Raises InvalidOption, RateLimited, DuplicateDelivery before any generation starts."""
-        raise NotImplementedError
+        await self._claim(origin)
+        command = grammar.parse(text, self.catalog, self.max_variants)
+        if command.kind == "help":
+            return Info("How to use PostPulse", info.usage(self.max_variants))
+        if command.kind == "tones":
+            return Info("Tones", info.tones(self.catalog))
+        if command.kind == "platforms":
+            return Info("Platforms", info.platforms(self.catalog))
+        if command.kind == "industries":
+            return Info("Industries", info.industries(self.catalog))
+        if command.kind == "defaults":
+            return await self._defaults(origin, command)
+        return await self._start(origin, command.prompt, command.options, {})
 
-    async def draft(self, origin: Origin, fields: dict[str, object]) -> DraftJob:
+    async def draft(
+        self,
+        origin: Origin,
+        fields: dict[str, object],
+        *,
+        parse_prompt: bool = True,
+        request_id: str | None = None,
+    ) -> DraftJob:
         """Brief fields already split (Discord options, HTTP JSON, the playground form); a `prompt`
-        field may itself hold `key:value` grammar. Channel defaults fill what is not given."""
-        raise NotImplementedError
+        field may itself hold `key:value` grammar (`parse_prompt=False` takes it literally, as the
+        HTTP API does). Form fields win over options in the prompt; channel defaults fill the rest.
+        Keys: grammar option keys or Brief field names (call_to_action, brand_voice, max_length,
+        seed, temperature)."""
+        await self._claim(origin)
+        raw = {k: v for k, v in fields.items() if v is not None}
+        prompt = str(raw.pop("prompt", "") or "")
+        extra = {k: raw.pop(k) for k in PASSTHROUGH_FIELDS if k in raw}
+        options: dict[str, Any] = {}
+        if parse_prompt:
+            options, prompt = grammar.extract_options(prompt, self.catalog, self.max_variants)
+        options.update(self._options(raw))
+        if "max_length" in extra:
+            options.pop("length", None)
+        return await self._start(origin, prompt, options, extra, request_id=request_id)
 
     async def remix(
         self, origin: Origin, draft_id: str, action: RemixAction, value: str | None = None
     ) -> DraftJob:
         """A new draft linked to `draft_id`: regenerate (new seed), shorter, longer, tone=value,
         platform=value."""
-        raise NotImplementedError
+        await self._claim(origin)
+        if action not in REMIX_ACTIONS:
+            raise InvalidOption(
+                f"Unknown remix action '{action}'. Valid actions: {', '.join(REMIX_ACTIONS)}.",
+                field="action",
+                allowed=REMIX_ACTIONS,
+                value=str(action),
+            )
+        parent = await self.store.get_draft(draft_id)
+        brief = self._remixed(parent, action, value)
+        drafts = self._drafts()
+        self.limiter.check(origin)
+        return self._job(drafts, origin, brief, parent_id=parent.id, action=action)
 
     async def rate(self, origin: Origin, draft_id: str, variant: int, rating: RatingValue) -> StoredDraft:
         """Store a 👍/👎 (durably, before returning) and return the updated draft."""
-        raise NotImplementedError
+        if rating not in RATINGS:
+            raise InvalidOption(
+                f"Unknown rating '{rating}'. Valid ratings: up, down.",
+                field="rating",
+                allowed=RATINGS,
+                value=str(rating),
+            )
+        draft = await self.store.get_draft(draft_id)
+        self._check_variant(draft, variant)
+        await self.store.add_rating(draft_id, variant, rating, origin)  # committed when it returns
+        return await self.store.get_draft(draft_id)
 
     async def choose(self, origin: Origin, draft_id: str, variant: int) -> StoredDraft:
-        """"Use this": record the chosen variant (the A/B signal) and return the updated draft."""
-        raise NotImplementedError
+        """ "Use this": record the chosen variant (the A/B signal) and return the updated draft."""
+        draft = await self.store.get_draft(draft_id)
+        self._check_variant(draft, variant)
+        await self.store.add_choice(draft_id, variant, origin)
+        return await self.store.get_draft(draft_id)
 
     async def get(self, draft_id: str) -> StoredDraft:
         """Raises DraftNotFound."""
-        raise NotImplementedError
+        return await self.store.get_draft(draft_id)
+
+    # internals ----------------------------------------------------------------------------------
+
+    async def _claim(self, origin: Origin) -> None:
+        if origin.delivery_id is None:
+            return
+        if not await self.store.claim_delivery(f"{origin.front_door}:{origin.delivery_id}"):
+            log.info("duplicate delivery %s:%s ignored", origin.front_door, origin.delivery_id)
+            raise DuplicateDelivery(f"delivery {origin.delivery_id} was already processed")
+
+    @staticmethod
+    def _check_variant(draft: StoredDraft, variant: int) -> None:
+        count = len(draft.variants)
+        if isinstance(variant, bool) or not isinstance(variant, int) or not 0 <= variant < count:
+            raise InvalidOption(
+                f"variant must be between 0 and {count - 1} for this draft (got {variant}).",
+                field="variant",
+                allowed=[str(i) for i in range(count)],
+                value=str(variant),
+            )
+
+    async def _defaults(self, origin: Origin, command: grammar.Command) -> Info:
+        where = (origin.front_door, origin.workspace_id, origin.channel_id)
+        if command.defaults_action == "clear":
+            removed = await self.store.clear_defaults(*where)
+            text = "Cleared this channel's defaults." if removed else "This channel had no defaults."
+            return Info("Defaults", text)
+        if command.defaults_action == "set":
+            merged = {**await self.store.get_defaults(*where), **command.options}
+            await self.store.set_defaults(*where, merged, origin.user_id)
+            return Info("Defaults", info.defaults_saved(merged))
+        channel = await self.store.get_defaults(*where)
+        workspace = self.workspace_defaults.get(origin.workspace_id or "", {})
+        return Info("Defaults", info.defaults(channel, workspace))
+
+    async def _start(
+        self,
+        origin: Origin,
+        prompt: str,
+        options: Mapping[str, Any],
+        extra: Mapping[str, Any],
+        *,
+        request_id: str | None = None,
+    ) -> DraftJob:
+        merged: dict[str, Any] = dict(self.workspace_defaults.get(origin.workspace_id or "", {}))
+        merged.update(
+            await self.store.get_defaults(origin.front_door, origin.workspace_id, origin.channel_id)
+        )
+        merged.update(options)
+        brief = self._brief(prompt, merged, extra)
+        drafts = self._drafts()  # EngineNotReady / EngineDead before the rate limit counts anything
+        self.limiter.check(origin)
+        return self._job(drafts, origin, brief, request_id=request_id)
+
+    def _brief(self, prompt: str, options: Mapping[str, Any], extra: Mapping[str, Any]) -> Brief:
+        fields = grammar.brief_fields(options)
+        length = fields.pop("length", None)
+        raw: dict[str, Any] = {**fields, **extra, "prompt": prompt}
+        if length is not None and "max_length" not in extra:
+            platform = self.catalog.platform(
+                str(fields.get("platform") or Brief.model_fields["platform"].default)
+            )
+            raw["max_length"] = grammar.length_tokens(
+                length, self.catalog.platforms[platform].typical_words, self.config.engine.max_new_tokens_cap
+            )
+        return make_brief(raw, self.catalog, self.config.engine)
+
+    def _remixed(self, parent: StoredDraft, action: RemixAction, value: str | None) -> Brief:
+        brief = parent.brief
+        cap = self.config.engine.max_new_tokens_cap
+        if action == "regenerate":
+            return brief.model_copy(update={"seed": random.randint(0, SEED_MAX)})
+        if action in ("shorter", "longer"):
+            # Measured from what was written (a draft may stop well before its token budget).
+            words = max((p.word_count for p in parent.variants), default=0)
+            written = min(brief.max_length, math.ceil(words * TOKENS_PER_WORD) + grammar.LENGTH_SLACK_TOKENS)
+            if action == "shorter":
+                tokens = max(grammar.MIN_TOKENS, math.floor(written * SHORTER))
+            else:
+                tokens = min(cap, max(brief.max_length, math.ceil(written / SHORTER)))
+            return brief.model_copy(update={"max_length": tokens})
+        if not value:
+            kind = str(action)
+            names = sorted(self.catalog.tones if kind == "tone" else self.catalog.platforms)
+            raise InvalidOption(
+                f"Remix '{kind}' needs a value: one of {', '.join(names)}.", field="value", allowed=names
+            )
+        option = grammar.parse_value(str(action), value, self.catalog, self.max_variants)
+        return brief.model_copy(update={str(action): option})
+
+    def _job(
+        self,
+        drafts: DraftService,
+        origin: Origin,
+        brief: Brief,
+        *,
+        parent_id: str | None = None,
+        action: RemixAction | None = None,
+        request_id: str | None = None,
+    ) -> DraftJob:
+        events = drafts.stream(brief, request_id, timeout_s=self.config.engine.request_timeout_s)
+        created_at = datetime.now(UTC)
+
+        async def save(draft: Draft) -> StoredDraft:
+            stored = StoredDraft(
+                id=new_draft_id(),
+                brief=draft.brief,
+                variants=draft.variants,
+                origin=origin,
+                model=draft.model,
+                generation_seconds=draft.generation_seconds,
+                created_at=created_at,
+                platform_limit=self.catalog.platforms[draft.brief.platform].char_limit,
+                parent_id=parent_id,
+                action=action,
+                scores=getattr(draft, "scores", None),
+                request_id=draft.request_id,
+                adapter=_adapter_name(drafts),
+                prompt_tokens=draft.prompt_tokens,
+                completion_tokens=draft.completion_tokens,
+            )
+            await self.store.add_draft(stored, draft.finish_reasons)
+            return stored
+
+        return DraftJob(brief, events, save, origin=origin, parent_id=parent_id, action=action)
+
+
+def _adapter_name(drafts: DraftService) -> str | None:
+    """The LoRA adapter the engine serves, when the backend says (transformers: loaded.adapter)."""
+    adapter = drafts.engine.health().get("adapter") or getattr(
+        getattr(drafts.engine, "loaded", None), "adapter", None
+    )
+    return Path(str(adapter)).name if adapter else None

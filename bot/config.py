@@ -27,6 +27,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "POSTPULSE_HOST": "http.host",
     "POSTPULSE_PORT": "http.port",
     "POSTPULSE_STORE_PATH": "store.path",
+    "DATABASE_URL": "store.url",
 }
 
 
@@ -43,7 +44,17 @@ class HttpConfig(_Strict):
 
 
 class StoreConfig(_Strict):
-    path: str | None = None
+    path: str | None = None  # SQLite file; default: postpulse.db under the user data dir
+    url: str | None = None  # postgresql://user:pass@host:port/db (DATABASE_URL) wins over `path`
+
+
+class BotConfig(_Strict):
+    """The bot core's limits and seeds (bot.assistant)."""
+
+    user_rate_limit_per_minute: int = Field(10, ge=0)  # generations per chat user; 0 = no limit
+    # workspace id (Slack team, Discord guild) -> option defaults, e.g. {"T0123": {"tone": "casual"}};
+    # a channel's own `/postpulse defaults` win over these.
+    workspace_defaults: dict[str, dict[str, Any]] = {}
 
 
 class CatalogFiles(_Strict):
@@ -60,6 +71,7 @@ class AppConfig(BaseModel):
     engine: EngineConfig = EngineConfig()
     http: HttpConfig = HttpConfig()
     store: StoreConfig = StoreConfig()
+    bot: BotConfig = BotConfig()
     catalogs: CatalogFiles = CatalogFiles()
     config_dir: Path = CONFIG_DIR
 

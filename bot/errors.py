@@ -1,10 +1,13 @@
 """The bot core's error tree. Engine errors (engine.errors) pass through unchanged.
 
-Handler order for adapters: RateLimited, InvalidOption (also an engine InvalidRequest, so handlers
-written for the engine's tree still catch it), DraftNotFound, then BotError.
+Handler order for adapters: DuplicateDelivery, RateLimited, InvalidOption (also an engine
+InvalidRequest, so handlers written for the engine's tree still catch it), DraftNotFound, then
+BotError. `bot.messages.user_message(exc)` gives the plain words for any of them.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from engine.errors import InvalidRequest
 
@@ -23,5 +26,27 @@ class DraftNotFound(BotError):
     """A draft id that the store does not know (expired or never existed)."""
 
 
+class DuplicateDelivery(BotError):
+    """A delivery id already processed (a platform retry, possibly landing on another replica):
+    acknowledge it and start nothing."""
+
+
+class StoreError(BotError):
+    """The drafts store cannot be opened or migrated; the message says which database and why."""
+
+
 class InvalidOption(BotError, InvalidRequest):
-    """A brief field or command option is invalid: `field`, `allowed` and `suggestion` say what would do."""
+    """A brief field or command option is invalid: `field`, `allowed` and `suggestion` say what would
+    do; `value` is what the user typed (for "unknown tone 'casul' — did you mean casual?")."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        allowed: Sequence[str] | None = None,
+        suggestion: str | None = None,
+        value: str | None = None,
+    ) -> None:
+        super().__init__(message, field=field, allowed=allowed, suggestion=suggestion)
+        self.value = value

@@ -14,9 +14,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.assistant import Assistant
 from bot.catalog import Catalog
 from bot.config import AppConfig
 from bot.drafts import DraftService
+from bot.store import Store, database_url, open_store
 from engine.errors import EngineDead, EngineNotReady
 from engine.interface import Engine
 
@@ -37,6 +39,9 @@ class BotService:
         self._owned = False
         self._task: asyncio.Task[None] | None = None
         self._on_attach: list[Callable[[Engine], None]] = []
+        self.store: Store | None = None
+        self._assistant: Assistant | None = None
+        self._owns_store = False
 
     def on_attach(self, callback: Callable[[Engine], None]) -> None:
         """Run `callback(engine)` once the engine exists (at once if it already does)."""
@@ -71,6 +76,27 @@ class BotService:
         self.attach(engine, owned=True)
         log.info("engine ready: %s on %s", engine.model_name, engine.backend)
 
+    async def open_store(self, store: Store | None = None) -> Store:
+        """Open the drafts store from config (store.url / DATABASE_URL, else the SQLite file) and run
+        its migrations; or adopt `store` (borrowed: not closed here). Idempotent."""
+        if self.store is None:
+            if store is not None:
+                self.store = store
+            else:
+                self.store = await open_store(database_url(self.config.store.url, self.config.store.path))
+                self._owns_store = True
+        return self.store
+
+    @property
+    def assistant(self) -> Assistant:
+        """The Assistant every chat front door calls; exists once the store is open (before the
+        engine is: generations then raise EngineNotReady)."""
+        if self._assistant is None:
+            if self.store is None:
+                raise EngineNotReady("the drafts store is not open yet; retry shortly")
+            self._assistant = Assistant(self.get, self.store, self.catalog, self.config)
+        return self._assistant
+
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
@@ -79,6 +105,10 @@ class BotService:
         if self.engine is not None and self._owned:
             await self.engine.shutdown()
             log.info("engine stopped")
+        if self.store is not None and self._owns_store:  # last: drafts finishing above still save
+            await self.store.close()
+            self.store = None
+            self._assistant = None
 
     @property
     def status(self) -> str:

@@ -1,0 +1,91 @@
+"""The value types the Assistant, the store and every front door share (re-exported by
+bot.assistant, the contract). A module of its own so the store need not import the Assistant."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from bot.brief import Brief
+from bot.postprocess import Post
+
+FrontDoor = Literal["slack", "discord", "http", "console", "playground"]
+RatingValue = Literal["up", "down"]
+RemixAction = Literal["regenerate", "shorter", "longer", "tone", "platform"]
+FRONT_DOORS: tuple[FrontDoor, ...] = ("slack", "discord", "http", "console", "playground")
+RATINGS: tuple[RatingValue, ...] = ("up", "down")
+REMIX_ACTIONS: tuple[RemixAction, ...] = ("regenerate", "shorter", "longer", "tone", "platform")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who asked, from where. `delivery_id` makes a retried delivery a no-op (also across replicas)."""
+
+    front_door: FrontDoor
+    user_id: str
+    workspace_id: str | None = None  # Slack team id, Discord guild id, HTTP API-key hash
+    channel_id: str | None = None
+    user_name: str | None = None  # for "Drafting a casual LinkedIn post for @alice…"
+    delivery_id: str | None = None  # Slack event/trigger id, Discord interaction id
+
+
+@dataclass(frozen=True)
+class StoredDraft:
+    """A finished draft as the store holds it; `id` is what buttons and routes carry."""
+
+    id: str
+    brief: Brief
+    variants: list[Post]
+    origin: Origin
+    model: str
+    generation_seconds: float
+    created_at: datetime
+    platform_limit: int
+    parent_id: str | None = None
+    action: RemixAction | None = None  # how it was made from its parent
+    chosen_variant: int | None = None
+    ratings: dict[int, RatingValue] = field(default_factory=dict)  # variant index -> latest rating
+    scores: list[dict[str, float]] | None = None  # best-of-n score breakdown per variant, if any
+    request_id: str | None = None
+    adapter: str | None = None  # the LoRA adapter that wrote it, if any
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def generation_time(self) -> str:
+        return f"{self.generation_seconds:.1f}s"
+
+    @property
+    def post(self) -> Post:
+        """The variant to show first: the chosen one, else the first."""
+        index = self.chosen_variant if self.chosen_variant is not None else 0
+        return self.variants[index] if 0 <= index < len(self.variants) else self.variants[0]
+
+
+@dataclass(frozen=True)
+class VariantFeedback:
+    """One variant's text and its verdicts (each user's latest rating) for the feedback export."""
+
+    index: int
+    text: str
+    ups: int
+    downs: int
+    chosen: bool
+
+    @property
+    def approved(self) -> bool:
+        return self.ups > self.downs
+
+    @property
+    def rejected(self) -> bool:
+        return self.downs > self.ups
+
+
+@dataclass(frozen=True)
+class DraftFeedback:
+    draft_id: str
+    brief: Brief
+    created_at: datetime
+    variants: list[VariantFeedback]
+    chosen_variant: int | None

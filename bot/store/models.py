@@ -1,0 +1,104 @@
+"""The drafts store's tables (SQLAlchemy 2.x declarative). Portable types only (no JSONB, no
+SQLite-specific SQL) so the same models run on SQLite and PostgreSQL; the schema itself is created
+and changed by the Alembic migrations in `migrations/versions`, never by `create_all`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class DraftRow(Base):
+    __tablename__ = "drafts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    parent_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("drafts.id"), index=True)
+    action: Mapped[str | None] = mapped_column(String(16))
+    front_door: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(128))
+    user_name: Mapped[str | None] = mapped_column(String(128))
+    workspace_id: Mapped[str | None] = mapped_column(String(128))
+    channel_id: Mapped[str | None] = mapped_column(String(128))
+    brief: Mapped[dict[str, Any]] = mapped_column(JSON)
+    model: Mapped[str] = mapped_column(String(200))
+    adapter: Mapped[str | None] = mapped_column(String(200))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    platform_limit: Mapped[int] = mapped_column(Integer)
+    generation_seconds: Mapped[float] = mapped_column(Float)
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    scores: Mapped[list[dict[str, float]] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class VariantRow(Base):
+    __tablename__ = "variants"
+
+    draft_id: Mapped[str] = mapped_column(String(32), ForeignKey("drafts.id"), primary_key=True)
+    index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    word_count: Mapped[int] = mapped_column(Integer)
+    character_count: Mapped[int] = mapped_column(Integer)
+    hashtags: Mapped[list[str]] = mapped_column(JSON)
+    truncated: Mapped[bool] = mapped_column(default=False)
+    finish_reason: Mapped[str | None] = mapped_column(String(16))
+
+
+class RatingRow(Base):
+    """Every rating ever given is kept; the latest per (draft, variant, user) is the verdict."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (Index("ix_ratings_draft_variant_user", "draft_id", "variant", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    draft_id: Mapped[str] = mapped_column(String(32), ForeignKey("drafts.id"))
+    variant: Mapped[int] = mapped_column(Integer)
+    rating: Mapped[str] = mapped_column(String(8))
+    front_door: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ChoiceRow(Base):
+    """ "Use this" clicks (the A/B signal); the latest per draft is the chosen variant."""
+
+    __tablename__ = "choices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    draft_id: Mapped[str] = mapped_column(String(32), ForeignKey("drafts.id"), index=True)
+    variant: Mapped[int] = mapped_column(Integer)
+    front_door: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ChannelDefaultsRow(Base):
+    """Per-channel option defaults. Absent workspace/channel are stored as '' so the key stays a
+    primary key on every database (NULLs never collide in a unique index)."""
+
+    __tablename__ = "channel_defaults"
+
+    front_door: Mapped[str] = mapped_column(String(16), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(128))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DeliveryRow(Base):
+    """Processed delivery ids: the primary key makes a second claim fail in the database itself,
+    so a retry landing on another replica is rejected too."""
+
+    __tablename__ = "deliveries"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

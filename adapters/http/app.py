@@ -22,6 +22,7 @@ from adapters.http.routes_openai import chat_completions, list_models
 from adapters.http.routes_ops import catalog as catalog_route
 from adapters.http.routes_ops import health, openapi, ready
 from adapters.http.state import CATALOG, CONFIG, GUARD, HOLDER, METRICS
+from adapters.playground import add_routes as add_playground_routes
 from bot.catalog import Catalog
 from bot.config import AppConfig
 from bot.service import BotService, Loader
@@ -72,6 +73,7 @@ def create_app(
     app.router.add_get("/ready", ready)
     app.router.add_get("/metrics", metrics_handler)
     app.router.add_get("/openapi.json", openapi)
+    add_playground_routes(app)  # the page at / (adapters/playground)
     return app
 
 

@@ -20,10 +20,11 @@ from aiohttp import web
 
 from adapters.http.errors import ApiError, Handler
 from adapters.http.state import GUARD
+from adapters.playground import PUBLIC_PATHS as PLAYGROUND_PATHS
 from bot.errors import RateLimited
 
-# Probes, scrapes and the spec stay open so orchestrators and tools need no key.
-PUBLIC_PATHS = frozenset({"/health", "/ready", "/metrics", "/openapi.json"})
+# Probes, scrapes, the spec and the playground page stay open so orchestrators and tools need no key.
+PUBLIC_PATHS = frozenset({"/health", "/ready", "/metrics", "/openapi.json"}) | PLAYGROUND_PATHS
 # Only the routes that run the model spend rate-limit tokens.
 LIMITED_PATHS = frozenset({"/generate-text", "/v1/chat/completions"})
 MAX_BUCKETS = 10_000

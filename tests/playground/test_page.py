@@ -1,0 +1,199 @@
+"""The playground in real headless Chromium against a real sidecar (the session's engine, loopback)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from playwright.async_api import Page, expect
+
+from adapters.http import create_app
+from bot.catalog import Catalog
+from bot.config import AppConfig
+from bot.postprocess import HASHTAG
+from engine.backends.transformers.async_engine import AsyncEngine
+from engine.interface import Engine
+from tests.http.support import Server, serving, tuned
+
+pytestmark = pytest.mark.model
+
+SHORT = "16"  # tokens per draft: enough for several streamed deltas, cheap on two cores
+
+# Every text the first draft's preview shows while it is still being written (aria-busy), in order.
+RECORD_STREAM = """
+window.__streamed = [];
+new MutationObserver(() => {
+  const card = document.querySelector("article.draft");
+  const text = card && card.querySelector(".post-text");
+  if (card && card.getAttribute("aria-busy") === "true" && text && text.textContent) {
+    const last = window.__streamed[window.__streamed.length - 1];
+    if (text.textContent !== last) window.__streamed.push(text.textContent);
+  }
+}).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+"""
+
+
+async def open_playground(page: Page, url: str) -> None:
+    await page.goto(url + "/")
+    # Filled from /v1/catalog: the selects hold the catalogue's names.
+    await expect(page.get_by_label("Tone", exact=True).locator("option[value=casual]")).to_have_count(1)
+
+
+async def fill_brief(
+    page: Page, *, platform: str = "x", prompt: str = "Our spring sale: 20% off bikes"
+) -> None:
+    await page.get_by_label("Prompt").fill(prompt)
+    await page.get_by_label("Tone", exact=True).select_option("casual")
+    await page.get_by_label("Platform").select_option(platform)
+    await page.get_by_label("Industry").select_option("retail")
+    await page.get_by_label("Audience").fill("weekend cyclists")
+    await page.get_by_label("Voice").fill("friendly, no jargon")
+    await page.get_by_label("Variants").fill("1")
+    await page.get_by_label("Length").fill(SHORT)
+    await page.get_by_label("Hashtags").check()
+
+
+async def wait_for_draft(page: Page) -> None:
+    card = page.locator("article.draft").first
+    await expect(card).to_have_attribute("aria-busy", "false", timeout=60_000)
+
+
+async def test_brief_streams_into_a_draft_with_a_true_meter(page: Page, playground: Server) -> None:
+    await page.add_init_script(RECORD_STREAM)
+    await open_playground(page, playground.url)
+    await expect(page.get_by_role("status").filter(has_text="Ready")).to_be_visible()
+    await expect(page.get_by_label("API key")).to_be_hidden()  # no keys configured: no key field
+    await fill_brief(page, platform="x")
+    curl = await page.locator("#curl").inner_text()
+    assert '"tone":"casual"' in curl and '"platform":"x"' in curl and "/generate-text" in curl
+    await page.get_by_role("button", name="Generate").click()
+    await wait_for_draft(page)
+
+    streamed: list[str] = await page.evaluate("window.__streamed")
+    assert len(streamed) >= 2, f"text should appear while it is written, saw {streamed}"
+    assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(streamed))
+    card = page.locator("article.draft").first
+    text = await card.locator(".post-text").text_content()
+    assert text and text.strip()
+    meter = await card.locator(".meter .chars").inner_text()
+    assert meter == f"{len(text)} / 280"  # code points, as the server counts them; X's limit
+    tags = await card.locator(".meter .tags").inner_text()
+    count = len(HASHTAG.findall(text))
+    assert tags.startswith(f"{count} hashtag{'' if count == 1 else 's'} (X (Twitter): 1–2)")
+    assert "over" not in (await card.locator(".meter").get_attribute("class") or "")
+
+
+async def test_phone_width_fits_without_sideways_scroll(phone: Page, playground: Server) -> None:
+    long_word = "Supercalifragilisticexpialidocious" * 3
+    await open_playground(phone, playground.url)
+    await fill_brief(phone, platform="linkedin", prompt=f"Launch of {long_word} https://example.com/{long_word}")
+    await phone.get_by_role("button", name="Generate").click()
+    await wait_for_draft(phone)
+    width = await phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is {width}px wide on a 390px phone"
+
+
+async def test_invalid_field_is_explained_next_to_the_form(page: Page, playground: Server) -> None:
+    await open_playground(page, playground.url)
+    await fill_brief(page)
+    await page.get_by_label("Variants").fill("9")
+    await page.get_by_role("button", name="Generate").click()
+    alert = page.get_by_role("alert")
+    await expect(alert).to_contain_text("Variants must be")
+    await expect(alert).to_contain_text("1 and 5")
+    await expect(page.get_by_label("Variants")).to_have_attribute("aria-invalid", "true")
+    assert await page.locator("article.draft").count() == 0
+
+
+async def test_keyboard_only_with_visible_focus(page: Page, playground: Server) -> None:
+    await open_playground(page, playground.url)
+    await page.get_by_label("Prompt").focus()
+    await page.keyboard.type("Free coffee for early birds")
+    await page.keyboard.press("Tab")
+    focused = await page.evaluate("document.activeElement.id")
+    assert focused == "tone"
+    outline = await page.evaluate("getComputedStyle(document.activeElement).outlineWidth")
+    assert outline not in ("0px", ""), "keyboard focus must be visible"
+    await page.keyboard.press("ArrowDown")  # a select changes by keyboard
+    await page.get_by_label("Length").fill("4")
+    await page.get_by_label("Prompt").focus()
+    await page.keyboard.press("Control+Enter")
+    await wait_for_draft(page)
+    assert (await page.locator("article.draft .post-text").first.text_content() or "").strip()
+
+
+class NeverLoads:
+    """A loader that never finishes: the sidecar stays in its 'model loading' state."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+
+    async def __call__(self) -> Engine:
+        await self.release.wait()
+        raise RuntimeError("test over")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def loading_server(playground_config: AppConfig, catalog: Catalog) -> AsyncIterator[Server]:
+    loader = NeverLoads()
+    async with serving(create_app(playground_config, catalog=catalog, loader=loader, env={})) as srv:
+        yield srv
+        loader.release.set()
+
+
+async def test_not_ready_is_said_in_plain_words(page: Page, loading_server: Server) -> None:
+    await open_playground(page, loading_server.url)
+    await expect(page.locator("#server-status")).to_contain_text("not ready yet")
+    await fill_brief(page)
+    await page.get_by_role("button", name="Generate").click()
+    await expect(page.get_by_role("alert")).to_have_text(
+        "The model is not ready yet (still loading) — try again in a few seconds."
+    )
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def limited_server(
+    playground_config: AppConfig, engine: AsyncEngine, catalog: Catalog
+) -> AsyncIterator[Server]:
+    config = tuned(playground_config, http={"rate_limit_per_minute": 1})
+    async with serving(create_app(config, engine, catalog=catalog, env={})) as srv:
+        yield srv
+
+
+async def test_over_the_rate_says_when_to_try_again(page: Page, limited_server: Server) -> None:
+    # Spend this address's one request of the minute.
+    async with (
+        aiohttp.ClientSession() as client,
+        client.post(limited_server.url + "/generate-text", json={"prompt": ""}) as resp,
+    ):
+        assert resp.status == 422
+    await open_playground(page, limited_server.url)
+    await fill_brief(page)
+    await page.get_by_role("button", name="Generate").click()
+    alert = page.get_by_role("alert")
+    await expect(alert).to_contain_text(re.compile(r"try again in \d+ s"))
+    first = int(re.findall(r"in (\d+) s", await alert.inner_text())[0])
+    assert 50 <= first <= 60
+    await expect(alert).not_to_contain_text(f"in {first} s", timeout=3000)  # it counts down
+
+
+async def test_api_key_field_when_keys_are_configured(
+    page: Page, playground_config: AppConfig, engine: AsyncEngine, catalog: Catalog
+) -> None:
+    secret = "test-key-not-for-display"
+    app = create_app(playground_config, engine, catalog=catalog, env={"POSTPULSE_API_KEYS": secret})
+    async with serving(app) as srv:
+        await page.goto(srv.url + "/")
+        key = page.get_by_label("API key")
+        await expect(key).to_be_visible()
+        await expect(page.get_by_role("alert")).to_contain_text("needs an API key")
+        await key.fill(secret)
+        await key.press("Tab")
+        await expect(page.get_by_label("Tone", exact=True).locator("option[value=casual]")).to_have_count(1)
+        curl = await page.locator("#curl").inner_text()
+        assert "$POSTPULSE_API_KEY" in curl and secret not in curl

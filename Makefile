@@ -31,6 +31,8 @@ typecheck: install
 pytest: install
 	# The PostgreSQL runs of the store and replica tests: Debian's server, installed when missing.
 	bash scripts/postgres.sh install
+	# The playground's browser tests: Debian's chromium, installed when missing.
+	sh scripts/setup-chromium.sh
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest

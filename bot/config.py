@@ -27,6 +27,11 @@ ENV_OVERRIDES: dict[str, str] = {
     "POSTPULSE_HOST": "http.host",
     "POSTPULSE_PORT": "http.port",
     "POSTPULSE_STORE_PATH": "store.path",
+    "POSTPULSE_BACKEND": "engine.backend",
+    "POSTPULSE_OPENAI_BASE_URL": "engine.openai.base_url",
+    "POSTPULSE_OPENAI_MODEL": "engine.openai.model",
+    # POSTPULSE_OPENAI_API_KEY is the remote server's key: a secret, so it never enters the config. The
+    # openai backend reads the variable that engine.openai.api_key_env names (that one by default).
     "DATABASE_URL": "store.url",
 }
 
@@ -78,11 +83,13 @@ class AppConfig(BaseModel):
 
 
 def _set_dotted(data: dict[str, Any], dotted: str, value: str) -> None:
-    section, key = dotted.split(".", 1)
-    data.setdefault(section, {})
-    if not isinstance(data[section], dict):
-        raise ConfigError(f"config: {section}: expected a mapping")
-    data[section][key] = value if value != "" else None
+    *sections, key = dotted.split(".")
+    for depth, section in enumerate(sections):
+        data.setdefault(section, {})
+        if not isinstance(data[section], dict):
+            raise ConfigError(f"config: {'.'.join(sections[: depth + 1])}: expected a mapping")
+        data = data[section]
+    data[key] = value if value != "" else None
 
 
 def load_config(path: Path | str | None = None, env: dict[str, str] | None = None) -> AppConfig:

@@ -112,12 +112,15 @@ class BotService:
 
     @property
     def status(self) -> str:
-        """loading | ready | dead | failed."""
+        """loading | ready | dead | failed, or a live engine's own state when it is not ready
+        (a managed vLLM child `restarting`, a remote server `unreachable`)."""
         if self.load_error is not None:
             return "failed"
         if self.engine is None:
             return "loading"
-        return "dead" if self.engine.is_dead else "ready"
+        if self.engine.is_dead:
+            return "dead"
+        return str(self.engine.health().get("state") or "ready")
 
     def health(self) -> dict[str, Any]:
         body: dict[str, Any] = {"status": self.status}
@@ -137,9 +140,27 @@ class BotService:
 
 
 def default_loader(config: AppConfig) -> Loader:
-    """The configured backend's start-up (today: the in-process transformers engine)."""
+    """The configured backend's start-up: `engine.backend` (POSTPULSE_BACKEND).
+
+    `vllm` falls back to the in-process transformers engine, and logs why, where vLLM cannot run
+    (no venv, another platform) or its server does not start, unless `engine.vllm.fallback` is off.
+    """
 
     async def load() -> Engine:
+        backend = config.engine.backend
+        if backend == "openai":
+            from engine.backends.openai import start_openai
+
+            return await start_openai(config.engine.openai, config.engine)
+        if backend == "vllm":
+            from engine.backends.vllm import VllmUnavailable, start_vllm
+
+            try:
+                return await start_vllm(config.model, config.engine)
+            except VllmUnavailable as exc:
+                if not config.engine.vllm.fallback:
+                    raise
+                log.warning("vLLM backend unavailable, using the transformers engine instead: %s", exc)
         from engine.backends.transformers.async_engine import start_engine
 
         return await start_engine(None, config.engine, config.model)

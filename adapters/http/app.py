@@ -82,7 +82,7 @@ def _service_ctx(
 ) -> CleanupCtx:
     async def service_ctx(app: web.Application) -> AsyncIterator[None]:
         sink = app[METRICS].sink
-        service.on_attach(lambda live: live.metrics.add(sink))
+        service.on_attach(lambda live: live.metrics.add(sink.bind(live.backend)))
         if owned:
             if engine is not None:
                 service.attach(engine)

@@ -2,7 +2,8 @@
 
 Each app owns a CollectorRegistry, so several apps in one process (tests, a second sidecar) never
 collide on metric names. `EngineSink` implements engine.metrics.EngineMetrics and is called from the
-engine's worker thread; prometheus-client's metric objects are thread-safe.
+engine's worker thread; prometheus-client's metric objects are thread-safe. Engine metrics carry a
+`backend` label (transformers | vllm | openai), and `postpulse_engine_info` names backend, model, state.
 """
 
 from __future__ import annotations
@@ -48,25 +49,31 @@ class HttpMetrics:
         self.ttft = Histogram(
             "postpulse_time_to_first_token_seconds",
             "Engine time from submit to first token",
+            ["backend"],
             buckets=TTFT_BUCKETS,
             registry=r,
         )
         self.engine_latency = Histogram(
             "postpulse_engine_request_duration_seconds",
             "Engine time from submit to finish, by outcome",
-            ["outcome"],
+            ["backend", "outcome"],
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
         self.inter_token_s = Histogram(
             "postpulse_decode_step_seconds",
             "Duration of one batched decode step",
+            ["backend"],
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
             registry=r,
         )
-        self.queue = Gauge("postpulse_queue_depth", "Requests waiting for a batch slot", registry=r)
-        self.running = Gauge("postpulse_running_batch", "Sequences in the running batch", registry=r)
-        self.tokens = Counter("postpulse_generated_tokens", "Tokens generated", registry=r)
+        by = ["backend"]
+        self.queue = Gauge("postpulse_queue_depth", "Requests waiting for a batch slot", by, registry=r)
+        self.running = Gauge("postpulse_running_batch", "Sequences in the running batch", by, registry=r)
+        self.tokens = Counter("postpulse_generated_tokens", "Tokens generated", by, registry=r)
+        self.engine_info = Gauge(
+            "postpulse_engine_info", "The engine serving drafts", ["backend", "model", "state"], registry=r
+        )
         self.sink = EngineSink(self)
 
     def render(self) -> bytes:
@@ -78,24 +85,30 @@ class EngineSink:
 
     def __init__(self, m: HttpMetrics) -> None:
         self.m = m
+        self.backend = "unknown"
+
+    def bind(self, backend: str) -> EngineSink:
+        """Label what follows with the engine's backend (called when the engine is attached)."""
+        self.backend = backend
+        return self
 
     def queue_depth(self, waiting: int) -> None:
-        self.m.queue.set(waiting)
+        self.m.queue.labels(self.backend).set(waiting)
 
     def batch_size(self, running: int) -> None:
-        self.m.running.set(running)
+        self.m.running.labels(self.backend).set(running)
 
     def first_token(self, seconds: float) -> None:
-        self.m.ttft.observe(seconds)
+        self.m.ttft.labels(self.backend).observe(seconds)
 
     def inter_token(self, seconds: float) -> None:
-        self.m.inter_token_s.observe(seconds)
+        self.m.inter_token_s.labels(self.backend).observe(seconds)
 
     def tokens_generated(self, count: int) -> None:
-        self.m.tokens.inc(count)
+        self.m.tokens.labels(self.backend).inc(count)
 
     def request_finished(self, outcome: str, seconds: float) -> None:
-        self.m.engine_latency.labels(outcome).observe(seconds)
+        self.m.engine_latency.labels(self.backend, outcome).observe(seconds)
 
 
 def route_label(request: web.Request) -> str:
@@ -133,6 +146,8 @@ async def metrics_handler(request: web.Request) -> web.Response:
     engine = request.app[HOLDER].engine
     if engine is not None:  # exact values at scrape time, not only at the last engine step
         facts = engine.health()
-        m.queue.set(facts.get("waiting", 0))
-        m.running.set(facts.get("running", 0))
+        m.queue.labels(engine.backend).set(facts.get("waiting", 0))
+        m.running.labels(engine.backend).set(facts.get("running", 0))
+        m.engine_info.clear()
+        m.engine_info.labels(engine.backend, engine.model_name, request.app[HOLDER].status).set(1)
     return web.Response(body=m.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})

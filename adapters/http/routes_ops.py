@@ -9,9 +9,10 @@ from adapters.http.state import CATALOG, CONFIG, GUARD, HOLDER
 
 
 async def health(request: web.Request) -> web.Response:
-    """Liveness: a loading model is alive; a dead engine or a failed load is not (503)."""
+    """Liveness, naming the backend and its state: a loading model is alive (200); a dead engine, a
+    failed load, a restarting vLLM child or an unreachable model server is not (503)."""
     holder = request.app[HOLDER]
-    return web.json_response(holder.health(), status=503 if holder.status in ("dead", "failed") else 200)
+    return web.json_response(holder.health(), status=200 if holder.status in ("ready", "loading") else 503)
 
 
 async def ready(request: web.Request) -> web.Response:

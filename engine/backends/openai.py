@@ -85,30 +85,32 @@ class OpenAIEngine:
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
+    async def start_session(self) -> None:
+        """Open the connection pool (once)."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self.config.max_in_flight),
+                timeout=aiohttp.ClientTimeout(
+                    total=None,
+                    sock_connect=self.config.connect_timeout_s,
+                    sock_read=self.config.read_timeout_s,
+                ),
+                headers=self._headers,
+            )
+
     async def start(self) -> OpenAIEngine:
-        """Open the connection pool and learn the model name (when not configured)."""
-        self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=self.config.max_in_flight),
-            timeout=aiohttp.ClientTimeout(
-                total=None, sock_connect=self.config.connect_timeout_s, sock_read=self.config.read_timeout_s
-            ),
-            headers=self._headers,
-        )
+        """Open the pool and learn the model name (when not configured); `shutdown()` if this raises."""
+        await self.start_session()
         try:
             models = await self.list_models()
         except EngineUnavailable as exc:
             if self._model is None:  # without a configured name there is nothing to ask for
-                await self._session.close()
                 raise
             self._mark_unreachable(str(exc))  # a remote server may come back: start, and say so in /health
             return self
-        except Exception:
-            await self._session.close()
-            raise
         if self._model is None:
             if not models:
-                await self._session.close()
-                raise EngineUnavailable(f"the model server at {display_url(self.base_url)} lists no models")
+                raise EngineUnavailable(f"the model server at {self.where} lists no models")
             self._model = models[0]
         elif models and self._model not in models:
             log.warning("model %r is not among those %s lists: %s", self._model, self.where, models)
@@ -374,4 +376,9 @@ class OpenAIEngine:
 async def start_openai(
     config: OpenAIConfig, limits: EngineConfig, env: Mapping[str, str] | None = None
 ) -> OpenAIEngine:
-    return await OpenAIEngine(config, limits, env=env).start()
+    engine = OpenAIEngine(config, limits, env=env)
+    try:
+        return await engine.start()
+    except BaseException:
+        await engine.shutdown()
+        raise

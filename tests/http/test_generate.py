@@ -127,5 +127,5 @@ async def test_metrics_after_traffic(server: Server, client: aiohttp.ClientSessi
         "postpulse_running_batch",
     ):
         assert name in text
-    tokens = re.search(r"^postpulse_generated_tokens_total ([\d.e+]+)$", text, re.M)
+    tokens = re.search(r'^postpulse_generated_tokens_total\{backend="transformers"\} ([\d.e+]+)$', text, re.M)
     assert tokens and float(tokens.group(1)) >= 4

@@ -16,7 +16,13 @@ from bot.errors import BotError
 from engine.errors import EngineError, InvalidRequest
 
 # (module, what it adds). A module that is absent (e.g. an optional front door) is skipped.
-SUBCOMMAND_MODULES = ("adapters.console", "adapters.serve", "adapters.export", "training.cli")
+SUBCOMMAND_MODULES = (
+    "adapters.console",
+    "adapters.chat",
+    "adapters.serve",
+    "adapters.export",
+    "training.cli",
+)
 
 EXIT_INVALID = 2
 EXIT_FAILED = 1

@@ -91,7 +91,9 @@ async def test_brief_streams_into_a_draft_with_a_true_meter(page: Page, playgrou
 async def test_phone_width_fits_without_sideways_scroll(phone: Page, playground: Server) -> None:
     long_word = "Supercalifragilisticexpialidocious" * 3
     await open_playground(phone, playground.url)
-    await fill_brief(phone, platform="linkedin", prompt=f"Launch of {long_word} https://example.com/{long_word}")
+    await fill_brief(
+        phone, platform="linkedin", prompt=f"Launch of {long_word} https://example.com/{long_word}"
+    )
     await phone.get_by_role("button", name="Generate").click()
     await wait_for_draft(phone)
     width = await phone.evaluate("document.documentElement.scrollWidth")

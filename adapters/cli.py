@@ -20,6 +20,7 @@ SUBCOMMAND_MODULES = (
     "adapters.console",
     "adapters.chat",
     "adapters.serve",
+    "adapters.discord.invite",
     "adapters.export",
     "training.cli",
 )

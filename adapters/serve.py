@@ -16,6 +16,7 @@ import signal
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
+import adapters.discord as discord_door
 from adapters.http import create_app, make_runner, start_site
 from bot.config import AppConfig, load_config
 from bot.service import BotService
@@ -39,6 +40,7 @@ class FrontDoor:
 # The hook for chat adapters: none exist in this repo yet. Slack and Discord append themselves here
 # (e.g. FrontDoor("slack", ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"), adapters.slack.start)).
 FRONT_DOORS: list[FrontDoor] = []
+FRONT_DOORS.append(FrontDoor("discord", discord_door.ENV_VARS, discord_door.start))
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

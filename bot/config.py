@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from engine.config import EngineConfig, ModelConfig, read_yaml, validate
 from engine.errors import ConfigError
@@ -33,6 +33,8 @@ ENV_OVERRIDES: dict[str, str] = {
     # POSTPULSE_OPENAI_API_KEY is the remote server's key: a secret, so it never enters the config. The
     # openai backend reads the variable that engine.openai.api_key_env names (that one by default).
     "DATABASE_URL": "store.url",
+    "POSTPULSE_DISCORD_SHARD_COUNT": "discord.shard_count",
+    "POSTPULSE_DISCORD_SHARD_IDS": "discord.shard_ids",
 }
 
 
@@ -68,6 +70,40 @@ class CatalogFiles(_Strict):
     industries: str = "industries.yaml"
 
 
+class DiscordConfig(_Strict):
+    """The Discord front door's settings (the token and URLs come from the environment)."""
+
+    allowed_guilds: list[int] = []  # empty: every guild the bot is in
+    allowed_channels: list[int] = []  # empty: every channel of an allowed guild
+    dms: bool = True  # answer /postpulse in direct messages
+    dev_guilds: list[int] = []  # sync commands to these guilds only (instant), not globally
+    shard_count: int | None = Field(None, ge=1)  # set: run discord.py's AutoShardedClient
+    shard_ids: list[int] | None = None  # this process's shards (default: all of shard_count)
+    edit_interval_s: float = Field(1.0, ge=0.2)  # streamed edits, about one a second
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        """`0-3` or `0,1` from POSTPULSE_DISCORD_SHARD_IDS."""
+        if isinstance(value, str):
+            lo, sep, hi = value.partition("-")
+            if sep:
+                return list(range(int(lo), int(hi) + 1))
+            return [part for part in value.replace(" ", "").split(",") if part]
+        return value
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> DiscordConfig:
+        if self.shard_ids is not None:
+            if self.shard_count is None:
+                raise ValueError("shard_ids needs shard_count")
+            bad = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
+            if bad or not self.shard_ids:
+                top = self.shard_count - 1
+                raise ValueError(f"shard_ids must be between 0 and {top} (got {bad or 'none'})")
+        return self
+
+
 class AppConfig(BaseModel):
     # Sections owned by other packages (chat adapters) may add keys, so the top level is lenient.
     model_config = ConfigDict(extra="allow")
@@ -78,6 +114,7 @@ class AppConfig(BaseModel):
     store: StoreConfig = StoreConfig()
     bot: BotConfig = BotConfig()
     catalogs: CatalogFiles = CatalogFiles()
+    discord: DiscordConfig = DiscordConfig()
     config_dir: Path = CONFIG_DIR
 
 

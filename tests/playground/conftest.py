@@ -70,6 +70,12 @@ def _artifact_name(request: pytest.FixtureRequest) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
 
 
+async def snapshot(page: Page, name: str) -> None:
+    """A screenshot of a moment inside a test (the fixture takes one at the end of every test)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
 async def _page(
     browser: Browser, request: pytest.FixtureRequest, viewport: dict[str, int]
 ) -> AsyncIterator[Page]:

@@ -40,14 +40,30 @@ async function loadCatalog() {
   }
   clearFormError();
   const { tones, platforms, industries, limits } = state.catalog;
-  fill($("#tone"), tones.map((t) => [t.name, label(t.name)]), "professional");
-  fill($("#platform"), platforms.map((p) => [p.name, p.display_name]), "instagram");
-  fill($("#industry"), [["", "Any"], ...industries.map((i) => [i.name, label(i.name)])], "");
+  suggest($("#tones"), tones.map((t) => [t.name, t.description]));
+  suggest($("#platforms"), platforms.map((p) => [p.name, p.display_name]));
+  suggest($("#industries"), industries.map((i) => [i.name, i.audience]));
   platforms.forEach((p) => state.platforms.set(p.name, p));
   $("#variants").max = String(limits.max_variants);
   $("#max_length").max = String(limits.max_length);
   $("#max_length").value = String(limits.default_max_length);
   updateCurl();
+}
+
+function suggest(datalist, options) {
+  datalist.replaceChildren(...options.map(([value, text]) => new Option(text, value)));
+}
+
+/** A typed platform name or alias (any case) -> its catalogue entry, for the preview; the server
+ *  validates the brief itself and explains anything it does not know. */
+function platformFor(typed) {
+  const wanted = String(typed || "instagram").trim().toLowerCase();
+  for (const platform of state.catalog.platforms) {
+    if (platform.name === wanted || (platform.aliases || []).some((a) => a.toLowerCase() === wanted)) {
+      return platform;
+    }
+  }
+  return null;
 }
 
 const label = (name) => name.charAt(0).toUpperCase() + name.slice(1).replaceAll("_", " ");
@@ -152,7 +168,7 @@ function showFormError(error) {
 }
 
 function applySuggestion(field, error) {
-  if (field instanceof HTMLSelectElement) field.value = error.suggestion;
+  if (field instanceof HTMLSelectElement || field.hasAttribute("list")) field.value = error.suggestion;
   else if (field instanceof HTMLTextAreaElement || field instanceof HTMLInputElement) {
     const typed = error.message.match(/'([^']+)'/);
     if (typed) field.value = field.value.replace(typed[1], error.suggestion);
@@ -344,7 +360,8 @@ async function generate(event) {
     form.elements.prompt.focus();
     return;
   }
-  const platform = state.platforms.get(body.platform);
+  // An unknown platform still goes to the server, which says what is wrong; the card needs a shape.
+  const platform = platformFor(body.platform) || state.catalog.platforms[0];
   const count = Number.isInteger(body.variants) && body.variants > 0 ? Math.min(body.variants, 5) : 1;
   const group = new DraftGroup();
   group.tone = body.tone;
@@ -355,7 +372,7 @@ async function generate(event) {
   group.node.scrollIntoView({ behavior: "smooth", block: "nearest" });
   try {
     await group.run("/generate-text", { ...body, stream: true }, count, platform,
-      `${platform.display_name} · ${label(body.tone)}`);
+      `${platform.display_name} · ${label(body.tone || "professional")}`);
   } catch (error) {
     group.node.remove();
     showFormError(error);

@@ -16,7 +16,10 @@ import signal
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
+from aiohttp import web
+
 import adapters.discord as discord_door
+import adapters.slack as slack
 from adapters.http import create_app, make_runner, start_site
 from bot.config import AppConfig, load_config
 from bot.service import BotService
@@ -30,16 +33,20 @@ class FrontDoor:
 
     `start(service, config, env)` runs on the shared loop; `service.get()` gives the DraftService once
     the engine is up (EngineNotReady before). It returns an async `stop`.
+    `mount(app, service, config, env)`, when given, runs instead of `start`, before the sidecar
+    listens: it adds the adapter's routes to the sidecar (Slack's /slack/events; the router freezes
+    once the runner is set up) and ties the adapter's life to the app's (a cleanup_ctx).
     """
 
     name: str
     env_vars: tuple[str, ...]
     start: Callable[[BotService, AppConfig, Mapping[str, str]], Awaitable[Callable[[], Awaitable[None]]]]
+    mount: Callable[[web.Application, BotService, AppConfig, Mapping[str, str]], None] | None = None
 
 
-# The hook for chat adapters: none exist in this repo yet. Slack and Discord append themselves here
-# (e.g. FrontDoor("slack", ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"), adapters.slack.start)).
+# The hook for chat adapters: each front door appends itself here.
 FRONT_DOORS: list[FrontDoor] = []
+FRONT_DOORS.append(FrontDoor("slack", slack.REQUIRED_ENV, slack.start, mount=slack.mount))
 FRONT_DOORS.append(FrontDoor("discord", discord_door.ENV_VARS, discord_door.start))
 
 
@@ -84,6 +91,10 @@ async def serve(
     await service.open_store()  # migrations run here; a bad DATABASE_URL stops start-up with its reason
     service.start_loading()
     app = create_app(config, service=service)
+    for door in FRONT_DOORS:
+        if door.mount is not None and all(os.environ.get(var) for var in door.env_vars):
+            door.mount(app, service, config, os.environ)
+            log.info("%s adapter mounted on the sidecar", door.name)
     runner = make_runner(app, grace_s=grace_s)
     await runner.setup()
     stops: list[Callable[[], Awaitable[None]]] = []
@@ -96,6 +107,8 @@ async def serve(
             "PostPulse HTTP API listening on http://%s:%d (model loading)", host or config.http.host, bound
         )
         for door in FRONT_DOORS:
+            if door.mount is not None and all(os.environ.get(var) for var in door.env_vars):
+                continue  # mounted above; it stops with the sidecar
             if all(os.environ.get(var) for var in door.env_vars):
                 stops.append(await door.start(service, config, os.environ))
                 log.info("%s adapter started", door.name)

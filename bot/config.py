@@ -104,6 +104,17 @@ class DiscordConfig(_Strict):
         return self
 
 
+class SlackConfig(_Strict):
+    """The Slack front door's tuning (tokens, signing secret and SLACK_API_URL come from the environment)."""
+
+    command: str = Field("/postpulse", pattern=r"^/[a-z0-9_-]+$")
+    # chat.update is Tier 3 (about 50 a minute per workspace); every draft in flight shares it.
+    update_budget_per_minute: int = Field(50, ge=2, le=1000)
+    edit_interval_s: float = Field(1.0, ge=0.05, le=30.0)  # streamed edits, about one a second
+    rate_limit_retries: int = Field(4, ge=0, le=20)  # 429s a call waits out (Retry-After) before failing
+    socket_ping_interval_s: float = Field(10.0, gt=0)
+
+
 class AppConfig(BaseModel):
     # Sections owned by other packages (chat adapters) may add keys, so the top level is lenient.
     model_config = ConfigDict(extra="allow")
@@ -113,6 +124,7 @@ class AppConfig(BaseModel):
     http: HttpConfig = HttpConfig()
     store: StoreConfig = StoreConfig()
     bot: BotConfig = BotConfig()
+    slack: SlackConfig = SlackConfig()
     catalogs: CatalogFiles = CatalogFiles()
     discord: DiscordConfig = DiscordConfig()
     config_dir: Path = CONFIG_DIR

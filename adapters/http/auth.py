@@ -25,6 +25,8 @@ from bot.errors import RateLimited
 
 # Probes, scrapes, the spec and the playground page stay open so orchestrators and tools need no key.
 PUBLIC_PATHS = frozenset({"/health", "/ready", "/metrics", "/openapi.json"}) | PLAYGROUND_PATHS
+# Slack signs its deliveries; bolt checks the signature (401 otherwise), so no API key applies there.
+PUBLIC_PATHS |= {"/slack/events"}
 # Only the routes that run the model spend rate-limit tokens.
 LIMITED_PATHS = frozenset({"/generate-text", "/v1/chat/completions"})
 MAX_BUCKETS = 10_000

@@ -1,0 +1,561 @@
+"""A loopback fake of Slack: the Web API methods PostPulse calls, Socket Mode, and signed deliveries.
+
+It answers like Slack for what the adapter uses (auth.test, chat.postMessage / update / delete /
+postEphemeral, chat.startStream / appendStream / stopStream, apps.connections.open, response_url
+posts), validates Block Kit the way Slack rejects it (`invalid_blocks` for a section over 3,000
+characters, more than 50 blocks, duplicate action ids in a block, over-long labels and values), keeps
+the messages it holds, and records every call. `chat.update` is rate-limited per workspace like Tier 3
+(a sliding 60-second window; over it: HTTP 429 with Retry-After), and `fail_next` makes any method
+answer 429 on demand.
+
+Socket Mode: `apps.connections.open` (with an xapp- token) hands out a ws:// URL on this server; the
+fake says hello, `send_envelope` pushes an envelope and returns the app's ack.
+
+The builders at the bottom make the bodies Slack sends (slash command form, block_actions payload,
+Events API JSON) and sign them with the signing secret, as Slack does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import math
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import WSMsgType, web
+from slack_sdk.signature import SignatureVerifier
+
+Json = dict[str, Any]
+
+BOT_TOKEN = "xoxb-fake-bot-token"
+APP_TOKEN = "xapp-fake-app-token"
+SIGNING_SECRET = "fake-signing-secret"
+TEAM_ID = "T0FAKE"
+BOT_USER_ID = "U0BOT"
+SECTION_LIMIT = 3000
+WINDOW_S = 60.0
+
+
+@dataclass
+class Call:
+    method: str
+    args: Json
+    team: str | None
+    at: float
+    status: int = 200
+    error: str | None = None
+    response: Json = field(default_factory=dict)
+
+
+@dataclass
+class Message:
+    channel: str
+    ts: str
+    text: str = ""
+    blocks: list[Json] = field(default_factory=list)
+    thread_ts: str | None = None
+    streaming: bool = False
+    streamed_text: str = ""
+    edits: int = 0
+
+
+class SlackError(Exception):
+    def __init__(self, error: str, status: int = 200, headers: dict[str, str] | None = None) -> None:
+        super().__init__(error)
+        self.error = error
+        self.status = status
+        self.headers = headers or {}
+
+
+def _plain(element: Json, limit: int, where: str) -> None:
+    text = (element or {}).get("text", "")
+    if not isinstance(text, str) or len(text) > limit:
+        raise SlackError("invalid_blocks", headers={"X-Fake-Reason": f"{where} over {limit} chars"})
+
+
+def validate_blocks(blocks: list[Json]) -> None:
+    """The subset of Slack's Block Kit checks that matters to PostPulse's messages."""
+    if len(blocks) > 50:
+        raise SlackError("invalid_blocks")
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "section":
+            _plain(block.get("text", {}), SECTION_LIMIT, "section text")
+            accessory = block.get("accessory")
+            if accessory:
+                _element(accessory)
+        elif kind == "context":
+            for element in block.get("elements", []):
+                _plain(element, 3000, "context element")
+        elif kind == "actions":
+            elements = block.get("elements", [])
+            ids = [e.get("action_id") for e in elements]
+            if len(elements) > 25 or len(ids) != len(set(ids)):
+                raise SlackError("invalid_blocks")
+            for element in elements:
+                _element(element)
+        elif kind not in {"divider", "header", "rich_text", "markdown"}:
+            raise SlackError("invalid_blocks")
+
+
+def _element(element: Json) -> None:
+    kind = element.get("type")
+    if kind == "button":
+        _plain(element["text"], 75, "button text")
+        if len(element.get("value", "")) > 2000:
+            raise SlackError("invalid_blocks")
+    elif kind == "static_select":
+        options = element.get("options", [])
+        if not 1 <= len(options) <= 100:
+            raise SlackError("invalid_blocks")
+        for option in options:
+            _plain(option["text"], 75, "option text")
+            if len(option.get("value", "")) > 150:
+                raise SlackError("invalid_blocks", headers={"X-Fake-Reason": "option value over 150"})
+    else:
+        raise SlackError("invalid_blocks")
+
+
+class FakeSlack:
+    """Run with `async with FakeSlack() as slack:`; `slack.api_url` is what SLACK_API_URL gets."""
+
+    def __init__(self, *, update_limit_per_minute: int = 50) -> None:
+        self.update_limit_per_minute = update_limit_per_minute
+        self.calls: list[Call] = []
+        self.messages: dict[tuple[str, str], Message] = {}
+        self.ephemerals: list[Json] = []
+        self.responses: list[Json] = []  # posts to response_url
+        self.closed_channels: set[str] = set()  # the bot is not a member: not_in_channel
+        self.rate_limited: list[Call] = []  # 429s this fake answered
+        self._failures: dict[str, deque[float]] = {}
+        self._update_times: dict[str, deque[float]] = {}
+        self._ts = itertools.count(1)
+        self._sockets: list[web.WebSocketResponse] = []
+        self._acks: dict[str, asyncio.Future[Json]] = {}
+        self.socket_connected = asyncio.Event()
+        self.changed = asyncio.Event()  # set on every recorded call (tests wait on it)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- lifecycle --
+
+    async def __aenter__(self) -> FakeSlack:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/link/", self._socket)
+        app.router.add_post("/response/{id}", self._response_url)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = next(a[1] for a in self._runner.addresses if isinstance(a, tuple))
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for ws in self._sockets:
+            with contextlib.suppress(Exception):
+                await ws.close()
+        assert self._runner is not None
+        await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/response/{uuid.uuid4().hex}"
+
+    # -- test controls and queries --
+
+    def fail_next(self, method: str, *, times: int = 1, retry_after: float = 1) -> None:
+        """The next `times` calls of `method` get HTTP 429 with this Retry-After."""
+        self._failures.setdefault(method, deque()).extend([retry_after] * times)
+
+    def calls_to(self, method: str, *, ok_only: bool = True) -> list[Call]:
+        return [
+            c for c in self.calls if c.method == method and (not ok_only or (c.status == 200 and not c.error))
+        ]
+
+    def message(self, channel: str, ts: str) -> Message:
+        return self.messages[(channel, ts)]
+
+    def max_in_window(self, method: str, window_s: float = WINDOW_S) -> int:
+        """The most successful calls of `method` in any `window_s`-second window."""
+        times = [c.at for c in self.calls_to(method)]
+        best, start = 0, 0
+        for end, at in enumerate(times):
+            while at - times[start] > window_s:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
+
+    async def wait_for(self, predicate: Any, timeout: float = 120.0) -> None:
+        """Wait until `predicate()` holds (checked after every call this fake records)."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the fake Slack never saw what the test waited for")
+            self.changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.changed.wait(), min(left, 0.5))
+
+    async def send_envelope(
+        self, kind: str, payload: Json, *, retry_attempt: int = 0, timeout: float = 10.0
+    ) -> Json:
+        """Push a Socket Mode envelope to the connected app; returns its ack (`envelope_id`, `payload`)."""
+        await asyncio.wait_for(self.socket_connected.wait(), timeout)
+        envelope_id = uuid.uuid4().hex
+        future: asyncio.Future[Json] = asyncio.get_running_loop().create_future()
+        self._acks[envelope_id] = future
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": kind != "events_api",
+            "retry_attempt": retry_attempt,
+            "retry_reason": "timeout" if retry_attempt else "",
+        }
+        await self._sockets[-1].send_str(json.dumps(envelope))
+        return await asyncio.wait_for(future, timeout)
+
+    # -- the Web API --
+
+    def _team(self, request: web.Request, args: Json) -> str | None:
+        auth = request.headers.get("Authorization", "")
+        token = auth[7:] if auth.startswith("Bearer ") else args.get("token", "")
+        if token == BOT_TOKEN:
+            return TEAM_ID
+        if token == APP_TOKEN:
+            return "app"
+        return None
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args: Json = dict(request.query)  # slack_sdk sends some methods' arguments as query parameters
+        if request.content_type == "application/json":
+            args.update(await request.json())
+        else:
+            args.update(await request.post())
+        call = Call(method, args, self._team(request, args), time.monotonic())
+        self.calls.append(call)
+        self.changed.set()
+        try:
+            body = self._answer(method, args, call)
+        except SlackError as exc:
+            call.status, call.error = exc.status, exc.error
+            if exc.status == 429:
+                self.rate_limited.append(call)
+            return web.json_response(
+                {"ok": False, "error": exc.error}, status=exc.status, headers=exc.headers
+            )
+        call.response = {"ok": True, **body}
+        return web.json_response(call.response)
+
+    def _answer(self, method: str, args: Json, call: Call) -> Json:
+        failures = self._failures.get(method)
+        if failures:
+            retry_after = failures.popleft()
+            raise SlackError("ratelimited", 429, {"Retry-After": str(math.ceil(retry_after))})
+        if call.team is None:
+            raise SlackError("invalid_auth")
+        if method == "apps.connections.open":
+            if call.team != "app":
+                raise SlackError("not_allowed_token_type")
+            return {"url": f"ws://127.0.0.1:{self.port}/link/?ticket={uuid.uuid4().hex}"}
+        if call.team == "app":
+            raise SlackError("not_allowed_token_type")
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            raise SlackError("unknown_method")
+        result: Json = handler(args, call)
+        return result
+
+    def _auth_test(self, args: Json, call: Call) -> Json:
+        return {
+            "url": "https://fake.slack.test/",
+            "team": "Fake Team",
+            "user": "postpulse",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": "B0BOT",
+            "is_enterprise_install": False,
+        }
+
+    def _blocks(self, args: Json) -> list[Json]:
+        raw = args.get("blocks") or []
+        blocks = json.loads(raw) if isinstance(raw, str) else list(raw)
+        validate_blocks(blocks)
+        if not blocks and not args.get("text") and not args.get("chunks") and not args.get("markdown_text"):
+            raise SlackError("no_text")
+        return blocks
+
+    def _new_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ts):06d}"
+
+    def _channel(self, args: Json) -> str:
+        channel = args.get("channel")
+        if not channel:
+            raise SlackError("channel_not_found")
+        if channel in self.closed_channels:
+            raise SlackError("not_in_channel")
+        return str(channel)
+
+    def _chat_postMessage(self, args: Json, call: Call) -> Json:
+        channel = self._channel(args)
+        blocks = self._blocks(args)
+        msg = Message(channel, self._new_ts(), args.get("text", ""), blocks, args.get("thread_ts"))
+        self.messages[(channel, msg.ts)] = msg
+        return {
+            "channel": channel,
+            "ts": msg.ts,
+            "message": {"text": msg.text, "blocks": blocks, "ts": msg.ts},
+        }
+
+    def _existing(self, args: Json) -> Message:
+        channel = self._channel(args)
+        msg = self.messages.get((channel, str(args.get("ts"))))
+        if msg is None:
+            raise SlackError("message_not_found")
+        return msg
+
+    def _chat_update(self, args: Json, call: Call) -> Json:
+        team = call.team or "-"
+        window = self._update_times.setdefault(team, deque())
+        while window and call.at - window[0] > WINDOW_S:
+            window.popleft()
+        if len(window) >= self.update_limit_per_minute:
+            wait = WINDOW_S - (call.at - window[0])
+            raise SlackError("ratelimited", 429, {"Retry-After": str(max(1, math.ceil(wait)))})
+        msg = self._existing(args)
+        blocks = self._blocks(args)
+        window.append(call.at)
+        msg.text, msg.blocks = args.get("text", msg.text), blocks
+        msg.edits += 1
+        return {"channel": msg.channel, "ts": msg.ts, "text": msg.text}
+
+    def _chat_delete(self, args: Json, call: Call) -> Json:
+        msg = self._existing(args)
+        del self.messages[(msg.channel, msg.ts)]
+        return {"channel": msg.channel, "ts": msg.ts}
+
+    def _chat_postEphemeral(self, args: Json, call: Call) -> Json:
+        channel = self._channel(args)
+        if not args.get("user"):
+            raise SlackError("user_not_in_channel")
+        self._blocks(args)
+        self.ephemerals.append(args)
+        return {"message_ts": self._new_ts(), "channel": channel}
+
+    @staticmethod
+    def _chunk_text(args: Json) -> str:
+        text = str(args.get("markdown_text") or "")
+        for chunk in args.get("chunks") or []:
+            if chunk.get("type") == "markdown_text":
+                text += chunk.get("text", "")
+        return text
+
+    def _chat_startStream(self, args: Json, call: Call) -> Json:
+        channel = self._channel(args)
+        if not args.get("thread_ts"):
+            raise SlackError("invalid_arguments")
+        if channel.startswith("C") and not (args.get("recipient_user_id") and args.get("recipient_team_id")):
+            raise SlackError("missing_recipient")  # streaming to a channel names its recipient
+        msg = Message(channel, self._new_ts(), thread_ts=args["thread_ts"], streaming=True)
+        msg.streamed_text = self._chunk_text(args)
+        self.messages[(channel, msg.ts)] = msg
+        return {"channel": channel, "ts": msg.ts}
+
+    def _streaming(self, args: Json) -> Message:
+        msg = self._existing(args)
+        if not msg.streaming:
+            raise SlackError("message_not_in_streaming_state")
+        return msg
+
+    def _chat_appendStream(self, args: Json, call: Call) -> Json:
+        msg = self._streaming(args)
+        msg.streamed_text += self._chunk_text(args)
+        return {"channel": msg.channel, "ts": msg.ts}
+
+    def _chat_stopStream(self, args: Json, call: Call) -> Json:
+        msg = self._streaming(args)
+        msg.streamed_text += self._chunk_text(args)
+        msg.blocks = self._blocks({**args, "text": msg.streamed_text or "-"})
+        msg.text = msg.streamed_text
+        msg.streaming = False
+        return {"channel": msg.channel, "ts": msg.ts, "message": {"text": msg.text, "blocks": msg.blocks}}
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.responses.append(body)
+        self.calls.append(Call("response_url", body, None, time.monotonic()))
+        self.changed.set()
+        return web.Response(text="ok")
+
+    # -- Socket Mode --
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_str(
+            json.dumps({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0FAKE"}})
+        )
+        self.socket_connected.set()
+        async for frame in ws:
+            if frame.type != WSMsgType.TEXT:
+                continue
+            ack = json.loads(frame.data)
+            self.calls.append(Call("socket_ack", ack, None, time.monotonic()))
+            self.changed.set()
+            future = self._acks.pop(str(ack.get("envelope_id")), None)
+            if future is not None and not future.done():
+                future.set_result(ack)
+        return ws
+
+
+# -- what Slack sends, signed --
+
+
+def signed_headers(
+    body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None
+) -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
+
+
+def command_payload(
+    text: str,
+    *,
+    user_id: str = "U0ALICE",
+    user_name: str = "alice",
+    channel_id: str = "C0GENERAL",
+    trigger_id: str | None = None,
+    response_url: str = "",
+    command: str = "/postpulse",
+) -> dict[str, str]:
+    return {
+        "token": "legacy-verification-token",
+        "team_id": TEAM_ID,
+        "team_domain": "fake",
+        "channel_id": channel_id,
+        "channel_name": "general",
+        "user_id": user_id,
+        "user_name": user_name,
+        "command": command,
+        "text": text,
+        "api_app_id": "A0FAKE",
+        "response_url": response_url,
+        "trigger_id": trigger_id or f"trig.{uuid.uuid4().hex}",
+    }
+
+
+def command_body(text: str, **kwargs: Any) -> str:
+    """A slash command as Slack POSTs it (form-encoded)."""
+    return urlencode(command_payload(text, **kwargs))
+
+
+def actions_payload(
+    message: Message,
+    action_id: str,
+    *,
+    user_id: str = "U0ALICE",
+    selected: str | None = None,
+    response_url: str = "",
+) -> Json:
+    """A block_actions payload for a click on `action_id` in `message` (the element as rendered)."""
+    element = _find_element(message.blocks, action_id)
+    action: Json = {
+        "action_id": action_id,
+        "block_id": element.get("_block_id", "b"),
+        "type": element["type"],
+        "action_ts": f"{time.time():.6f}",
+    }
+    if element["type"] == "button":
+        action["value"] = element["value"]
+        action["text"] = element["text"]
+    else:
+        options = {opt["value"]: opt for opt in element["options"]}
+        chosen = next(o for o in element["options"] if json.loads(o["value"]).get("c") == selected)
+        action["selected_option"] = options[chosen["value"]]
+    return {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": "alice", "name": "alice", "team_id": TEAM_ID},
+        "api_app_id": "A0FAKE",
+        "token": "legacy-verification-token",
+        "container": {"type": "message", "message_ts": message.ts, "channel_id": message.channel},
+        "trigger_id": f"trig.{uuid.uuid4().hex}",
+        "team": {"id": TEAM_ID, "domain": "fake"},
+        "channel": {"id": message.channel, "name": "general"},
+        "message": {
+            "ts": message.ts,
+            "text": message.text,
+            "blocks": message.blocks,
+            "thread_ts": message.thread_ts,
+        },
+        "response_url": response_url,
+        "actions": [action],
+    }
+
+
+def _find_element(blocks: list[Json], action_id: str) -> Json:
+    for block in blocks:
+        candidates = list(block.get("elements", [])) if block.get("type") == "actions" else []
+        if block.get("accessory"):
+            candidates.append(block["accessory"])
+        for element in candidates:
+            if element.get("action_id") == action_id:
+                return {**element, "_block_id": block.get("block_id", "b")}
+    raise KeyError(f"no element {action_id!r} in the message")
+
+
+def actions_body(payload: Json) -> str:
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def event_payload(event: Json, *, event_id: str | None = None) -> Json:
+    return {
+        "token": "legacy-verification-token",
+        "team_id": TEAM_ID,
+        "api_app_id": "A0FAKE",
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
+        "event_time": int(time.time()),
+        "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
+    }
+
+
+def mention_event(
+    text: str, *, user: str = "U0ALICE", channel: str = "C0GENERAL", ts: str | None = None
+) -> Json:
+    return {
+        "type": "app_mention",
+        "user": user,
+        "text": f"<@{BOT_USER_ID}> {text}",
+        "ts": ts or f"{time.time():.6f}",
+        "channel": channel,
+        "team": TEAM_ID,
+        "event_ts": f"{time.time():.6f}",
+    }
+
+
+def dm_event(text: str, *, user: str = "U0ALICE", channel: str = "D0ALICE") -> Json:
+    return {
+        "type": "message",
+        "channel_type": "im",
+        "user": user,
+        "text": text,
+        "ts": f"{time.time():.6f}",
+        "channel": channel,
+        "team": TEAM_ID,
+        "event_ts": f"{time.time():.6f}",
+    }

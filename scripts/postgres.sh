@@ -2,7 +2,9 @@
 # A throwaway PostgreSQL cluster on 127.0.0.1 for tests and local replicas.
 #
 #   scripts/postgres.sh install            install the server if missing (what `make test` runs first)
-#   scripts/postgres.sh start [DIR]        init (if needed) and start; prints DATABASE_URL on stdout
+#   scripts/postgres.sh start [DIR] [--watch PID]
+#                                          init (if needed) and start; prints DATABASE_URL on stdout;
+#                                          with --watch, stop and delete it once process PID is gone
 #   scripts/postgres.sh url DIR            print the DATABASE_URL of a running cluster
 #   scripts/postgres.sh createdb DIR NAME  create database NAME; prints its DATABASE_URL
 #   scripts/postgres.sh stop DIR           stop the cluster and delete DIR
@@ -68,7 +70,13 @@ psql_super() {  # psql_super DIR SQL... (over the cluster's private Unix socket)
 }
 
 cmd_start() {
-    local dir="${1:-}"
+    local dir="" watch=""
+    while [[ $# -gt 0 ]]; do
+        case "$1" in
+            --watch) watch="${2:?--watch needs a PID}"; shift 2 ;;
+            *) dir="$1"; shift ;;
+        esac
+    done
     ensure_installed
     if [[ -z "$dir" ]]; then
         dir="$(mktemp -d /tmp/postpulse-pg.XXXXXX)"
@@ -115,6 +123,11 @@ cmd_start() {
         psql_super "$dir" -c "CREATE DATABASE postpulse OWNER postpulse"
     fi
     log "PostgreSQL $("$BINDIR/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data: $dir)"
+    if [[ -n "$watch" ]]; then
+        # A killed test run leaves no server behind: a detached watcher stops it when PID exits.
+        setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 2; done; exec bash "$2" stop "$3"' \
+            watcher "$watch" "${BASH_SOURCE[0]}" "$dir" </dev/null >/dev/null 2>&1 &
+    fi
     url_for "$dir" postpulse
 }
 

@@ -14,6 +14,7 @@ from bot.config import AppConfig, load_config
 from engine.backends.transformers.async_engine import AsyncEngine
 from engine.backends.transformers.loading import LoadedModel, load_model
 from engine.config import EngineConfig, ModelConfig
+from tests.pg import postgres_cluster, postgres_url  # noqa: F401  (a real PostgreSQL, started once)
 
 # Tests never reach a hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

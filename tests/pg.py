@@ -47,7 +47,7 @@ def _script(*args: str) -> str:
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[PostgresCluster]:
     directory = Path(tempfile.mkdtemp(prefix="postpulse-pg-test."))
-    url = _script("start", str(directory))
+    url = _script("start", str(directory), "--watch", str(os.getpid()))  # gone if this run is killed
     try:
         yield PostgresCluster(directory, url)
     finally:

@@ -172,8 +172,11 @@ class Assistant:
         config: AppConfig,
         *,
         limiter: UserRateLimiter | None = None,
+        brand_drafts: Callable[[Origin], DraftService | None] | None = None,
     ) -> None:
         self._drafts = drafts
+        # bot.brands: the DraftService of the brand that claims an origin (None: the default one).
+        self._brand_drafts = brand_drafts
         self.store = store
         self.catalog = catalog
         self.config = config
@@ -266,7 +269,7 @@ class Assistant:
             )
         parent = await self.store.get_draft(draft_id)
         brief = self._remixed(parent, action, value)
-        drafts = self._drafts()
+        drafts = self._drafts_for(origin)
         self.limiter.check(origin)
         return self._job(drafts, origin, brief, parent_id=parent.id, action=action)
 
@@ -296,6 +299,10 @@ class Assistant:
         return await self.store.get_draft(draft_id)
 
     # internals ----------------------------------------------------------------------------------
+
+    def _drafts_for(self, origin: Origin) -> DraftService:
+        brand = self._brand_drafts(origin) if self._brand_drafts is not None else None
+        return brand if brand is not None else self._drafts()
 
     async def _claim(self, origin: Origin) -> None:
         if origin.delivery_id is None:
@@ -344,7 +351,7 @@ class Assistant:
         )
         merged.update(options)
         brief = self._brief(prompt, merged, extra)
-        drafts = self._drafts()  # EngineNotReady / EngineDead before the rate limit counts anything
+        drafts = self._drafts_for(origin)  # EngineNotReady / EngineDead before the rate limit counts
         self.limiter.check(origin)
         return self._job(drafts, origin, brief, request_id=request_id)
 
@@ -422,7 +429,10 @@ class Assistant:
 
 
 def _adapter_name(drafts: DraftService) -> str | None:
-    """The LoRA adapter the engine serves, when the backend says (transformers: loaded.adapter)."""
+    """The LoRA adapter the engine serves: the brand's (bot.brands), else what the backend says
+    (transformers: loaded.adapter)."""
+    if drafts.adapter:
+        return drafts.adapter
     adapter = drafts.engine.health().get("adapter") or getattr(
         getattr(drafts.engine, "loaded", None), "adapter", None
     )

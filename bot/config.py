@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.brands import BrandConfig, BrandName
 from engine.config import EngineConfig, ModelConfig, read_yaml, validate
 from engine.errors import ConfigError
 
@@ -127,6 +128,7 @@ class AppConfig(BaseModel):
     slack: SlackConfig = SlackConfig()
     catalogs: CatalogFiles = CatalogFiles()
     discord: DiscordConfig = DiscordConfig()
+    brands: dict[BrandName, BrandConfig] = {}  # one adapter per brand (bot.brands)
     config_dir: Path = CONFIG_DIR
 
 

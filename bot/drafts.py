@@ -52,6 +52,7 @@ class DraftService:
         self.engine = engine
         self.catalog = catalog
         self.limits = limits
+        self.adapter: str | None = None  # a brand's adapter name (bot.brands), recorded on its drafts
 
     @property
     def model_name(self) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.assistant import Assistant
+from bot.brands import BrandEngines
 from bot.catalog import Catalog
 from bot.config import AppConfig
 from bot.drafts import DraftService
@@ -42,6 +43,7 @@ class BotService:
         self.store: Store | None = None
         self._assistant: Assistant | None = None
         self._owns_store = False
+        self.brands = BrandEngines(self.config, self.catalog)  # one engine per configured brand
 
     def on_attach(self, callback: Callable[[Engine], None]) -> None:
         """Run `callback(engine)` once the engine exists (at once if it already does)."""
@@ -65,6 +67,7 @@ class BotService:
         """Load the engine in the background (off the event loop); the service then owns it."""
         load = loader or default_loader(self.config)
         self._task = asyncio.create_task(self._load(load), name="postpulse-engine-load")
+        self.brands.start_loading(default_loader)
 
     async def _load(self, load: Loader) -> None:
         try:
@@ -94,7 +97,9 @@ class BotService:
         if self._assistant is None:
             if self.store is None:
                 raise EngineNotReady("the drafts store is not open yet; retry shortly")
-            self._assistant = Assistant(self.get, self.store, self.catalog, self.config)
+            self._assistant = Assistant(
+                self.get, self.store, self.catalog, self.config, brand_drafts=self.brands.get
+            )
         return self._assistant
 
     async def close(self) -> None:
@@ -105,6 +110,7 @@ class BotService:
         if self.engine is not None and self._owned:
             await self.engine.shutdown()
             log.info("engine stopped")
+        await self.brands.close()
         if self.store is not None and self._owns_store:  # last: drafts finishing above still save
             await self.store.close()
             self.store = None

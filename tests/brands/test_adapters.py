@@ -1,0 +1,101 @@
+"""Two workspaces, two adapters: each brand's drafts are written by its own adapter, and say so.
+
+Real engines (the embedded base with each brand's LoRA merged), the real Assistant and a real SQLite
+store; Slack and Discord origins as their front doors build them, and the HTTP API over loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from aiohttp.test_utils import TestClient, TestServer
+
+from adapters.http import create_app
+from bot.assistant import DraftJob, StoredDraft
+from bot.config import AppConfig, load_config
+from bot.records import Origin
+from bot.service import BotService
+from engine.backends.transformers.async_engine import AsyncEngine
+
+BRIEF = {"prompt": "Our spring sale starts Friday", "platform": "x", "max_length": 12, "temperature": 0}
+KEYS = {"ACME_API_KEYS": "acme-key-1", "POSTPULSE_API_KEYS": "acme-key-1,plain-key"}
+
+
+def brands_yaml(adapters: dict[str, Path]) -> str:
+    return f"""
+brands:
+  acme:
+    adapter: {adapters["acme"]}
+    slack_workspaces: [TACME]
+    api_keys_env: ACME_API_KEYS
+  globex:
+    adapter: {adapters["globex"]}
+    slack_workspaces: [TGLOBEX]
+    discord_guilds: ["81234567890"]
+"""
+
+
+@pytest_asyncio.fixture()
+async def service(
+    tmp_config_dir: Path,
+    tmp_path: Path,
+    brand_adapters: dict[str, Path],
+    brand_engines: dict[str, AsyncEngine],
+    engine: AsyncEngine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[BotService]:
+    path = tmp_config_dir / "default.yaml"
+    path.write_text(path.read_text() + brands_yaml(brand_adapters))
+    config: AppConfig = load_config(path, env={"POSTPULSE_STORE_PATH": str(tmp_path / "drafts.db")})
+    for var, value in KEYS.items():
+        monkeypatch.setenv(var, value)  # BrandRouter reads a brand's keys from the environment
+    bot = BotService(config)
+    bot.attach(engine)  # the default engine: the bare base model
+    for name, brand_engine in brand_engines.items():
+        bot.brands.attach(name, brand_engine)
+    await bot.open_store()
+    yield bot
+    await bot.close()
+
+
+async def write(service: BotService, origin: Origin) -> StoredDraft:
+    job = await service.assistant.draft(origin, dict(BRIEF))
+    assert isinstance(job, DraftJob)
+    return await job.result()
+
+
+async def test_each_workspace_gets_its_brand_adapter(service: BotService) -> None:
+    acme = await write(service, Origin("slack", "U1", "TACME", "C1"))
+    globex = await write(service, Origin("slack", "U2", "TGLOBEX", "C9"))
+    guild = await write(service, Origin("discord", "1001", "81234567890", "555"))
+    other = await write(service, Origin("slack", "U3", "TOTHER", "C1"))
+    assert (acme.adapter, globex.adapter, guild.adapter, other.adapter) == ("acme", "globex", "globex", None)
+    # Recorded durably: the rows say the same when read back.
+    assert service.store is not None
+    for stored in (acme, globex, guild, other):
+        assert (await service.store.get_draft(stored.id)).adapter == stored.adapter
+    # Written by that adapter: greedy decoding of one brief, so only the weights differ.
+    assert acme.variants[0].text != globex.variants[0].text
+    assert globex.variants[0].text == guild.variants[0].text
+    assert other.variants[0].text not in (acme.variants[0].text, globex.variants[0].text)
+
+
+async def test_a_remix_stays_with_the_brand(service: BotService) -> None:
+    parent = await write(service, Origin("slack", "U1", "TACME", "C1"))
+    job = await service.assistant.remix(Origin("slack", "U1", "TACME", "C1"), parent.id, "shorter")
+    child = await job.result()
+    assert child.parent_id == parent.id and child.adapter == "acme"
+
+
+async def test_an_api_key_maps_to_its_brand_over_http(service: BotService) -> None:
+    app = create_app(service.config, service=service, env=KEYS)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        body = {**BRIEF, "tone": "casual", "industry": "retail"}
+        branded = await client.post("/generate-text", json=body, headers={"X-API-Key": "acme-key-1"})
+        plain = await client.post("/generate-text", json=body, headers={"X-API-Key": "plain-key"})
+        assert branded.status == 200 and plain.status == 200, await branded.text()
+        assert service.store is not None
+        assert (await service.store.get_draft((await branded.json())["draft_id"])).adapter == "acme"
+        assert (await service.store.get_draft((await plain.json())["draft_id"])).adapter is None

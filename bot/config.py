@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.brands import BrandConfig, BrandName
+from bot.quality.settings import QualityConfig
 from engine.config import EngineConfig, ModelConfig, read_yaml, validate
 from engine.errors import ConfigError
 
@@ -129,6 +130,7 @@ class AppConfig(BaseModel):
     catalogs: CatalogFiles = CatalogFiles()
     discord: DiscordConfig = DiscordConfig()
     brands: dict[BrandName, BrandConfig] = {}  # one adapter per brand (bot.brands)
+    quality: QualityConfig = QualityConfig()  # prompt format, best-of-n (bot.quality)
     config_dir: Path = CONFIG_DIR
 
 

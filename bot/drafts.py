@@ -9,8 +9,11 @@ from typing import Any
 
 from bot.brief import Brief, make_brief
 from bot.catalog import Catalog
-from bot.postprocess import Post, finalize
-from bot.prompts import build_messages
+from bot.postprocess import Post
+from bot.prompts import PromptFormat, build_messages
+from bot.quality.bestof import pick, score_outputs
+from bot.quality.settings import QualityConfig
+from bot.quality.tone import tone_judge
 from engine.config import EngineConfig
 from engine.interface import Engine, StreamEvent
 from engine.types import GenerationRequest, GenerationResult, SamplingParams, TextDelta
@@ -53,6 +56,9 @@ class DraftService:
         self.catalog = catalog
         self.limits = limits
         self.adapter: str | None = None  # a brand's adapter name (bot.brands), recorded on its drafts
+        # set by bot.quality.settings.configure: the prompt the served adapter learned, best-of-n
+        self.quality = QualityConfig()
+        self.prompt_format: PromptFormat = "full"
 
     @property
     def model_name(self) -> str:
@@ -72,33 +78,30 @@ class DraftService:
             repetition_penalty=REPETITION_PENALTY,
             seed=brief.seed,
         )
+        # best-of-n: every candidate in one batched request; finish() keeps the best distinct ones
         request = GenerationRequest(
-            messages=build_messages(brief, self.catalog), params=params, n=brief.variants, timeout_s=timeout_s
+            messages=build_messages(brief, self.catalog, self.prompt_format),
+            params=params,
+            n=self.quality.candidates(self.engine.backend, brief.variants),
+            timeout_s=timeout_s,
         )
         return replace(request, request_id=request_id) if request_id else request
 
     def finish(self, brief: Brief, result: GenerationResult, seconds: float) -> Draft:
-        posts = [
-            finalize(
-                out.text,
-                brief.platform,
-                self.catalog,
-                hashtags=brief.hashtags,
-                industry=brief.industry,
-                topic=brief.prompt,
-                ran_out_of_tokens=out.finish_reason == "length",
-            )
-            for out in result.outputs
-        ]
+        """Post-process and score every candidate; the best distinct ones become the variants, each
+        with its score breakdown (Post.score)."""
+        judge = tone_judge() if self.quality.tone_judge else None
+        candidates = score_outputs(brief, result.outputs, self.catalog, judge)
+        chosen = pick(candidates, brief.variants)
         return Draft(
             brief=brief,
-            variants=posts,
+            variants=[c.item for c in chosen],
             generation_seconds=seconds,
             model=self.engine.model_name,
             request_id=result.request_id,
             prompt_tokens=result.prompt_tokens,
             completion_tokens=result.completion_tokens,
-            finish_reasons=[o.finish_reason for o in result.outputs],
+            finish_reasons=[c.finish_reason for c in chosen],
         )
 
     async def stream(

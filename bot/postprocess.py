@@ -1,16 +1,21 @@
 """Turn raw model text into a publishable draft that respects the platform's rules.
 
 Guarantees: never over the platform's character limit; hashtags normalised to the platform norm
-(kept whole or dropped whole); chat-template debris, preambles, degenerate repetition and an
-unfinished trailing fragment removed.
+(kept whole or dropped whole); a hashtag line holds only `#word` tags and never an instruction word
+(#Create, #Introduce…); chat-template debris, preambles and degenerate repetition removed; specifics
+that the brief never gave removed (bot.quality.factguard); and no cut fragment ("It'", "…and the")
+ever ends a draft.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.catalog import Catalog, Platform
+from bot.quality.factguard import guard
 
 HASHTAG = re.compile(r"(?<![\w#])#([A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*)")
 SPECIAL_TOKEN = re.compile(r"<\|[^|>]{1,40}\|>|</?s>")
@@ -19,7 +24,29 @@ PREAMBLE = re.compile(
     r"^\s*(sure|certainly|of course|absolutely|here(?:'s| is| are)|okay|ok)\b[^\n]{0,120}[:!]\s*\n",
     re.IGNORECASE,
 )
-SENTENCE_END = re.compile(r"[.!?…)\"'”’\]]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+EMOJI = r"[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B50\u2705\uFE0F]"
+# A sentence ends at . ! ? … (optionally closed by a quote or bracket) or an emoji; a bare trailing
+# apostrophe is a cut contraction ("It'", "we'"), not a closing quote.
+SENTENCE_END = re.compile(rf"[.!?…]+[\"'”’)\]]*|{EMOJI}+")
+# Words that cannot end a sentence: a draft ending in one was cut mid-thought.
+# fmt: off
+DANGLING = frozenset((
+    "a", "an", "the", "and", "or", "but", "so", "of", "for", "to", "in", "on", "at", "by", "with",
+    "from", "into", "our", "your", "their", "its", "my", "this", "that", "these", "those", "is", "are",
+    "was", "were", "be", "will", "can", "could", "would", "should", "we", "they", "as", "than", "then",
+    "if", "when", "while", "because", "which", "who", "whose", "where", "plus", "also", "very", "more",
+    "most", "just",
+))
+# fmt: on
+# Verbs of the brief's instructions: never a hashtag (#Create, #Introduce, #Explain…).
+# fmt: off
+INSTRUCTION_WORDS = frozenset((
+    "create", "introduce", "explain", "remind", "announce", "write", "share", "highlight", "promote",
+    "describe", "generate", "post", "caption", "tweet", "mention", "include", "use", "add", "make",
+    "showcase", "emphasize", "emphasise", "encourage", "invite", "tell", "list", "focus", "draft",
+    "compose", "craft", "inform", "discuss", "outline", "summarize", "summarise",
+))
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -29,6 +56,10 @@ class Post:
     character_count: int
     hashtags: list[str]
     truncated: bool
+    removed: tuple[str, ...] = ()  # invented specifics the fact guard took out
+    repaired: bool = False  # the ending had to be closed by hand (no complete sentence to cut back to)
+    rejected: bool = False  # the fact guard had to remove most of it: any other candidate is better
+    score: dict[str, Any] | None = None  # best-of-n breakdown (bot.quality.scoring), when scored
 
 
 def strip_debris(text: str) -> str:
@@ -66,16 +97,92 @@ def collapse_repetition(text: str) -> str:
     return re.sub(r"(\b.{3,40}?\b)(?:\s*\1){2,}", r"\1", text)
 
 
-def drop_unfinished_tail(text: str) -> str:
-    """Cut an unfinished last sentence when the model ran out of tokens mid-way."""
+def ends_complete(text: str) -> bool:
+    """Does the body (before any closing hashtag block) end a sentence?"""
+    body, _ = split_trailing_hashtags(text)
+    body = body.rstrip()
+    if not body:
+        return False
+    last = list(SENTENCE_END.finditer(body))
+    return bool(last) and last[-1].end() == len(body) and not re.search(r"\w['’]$", body)
+
+
+def _last_word(text: str) -> str:
+    words = re.findall(r"[A-Za-z']+", text[-40:])
+    return words[-1].lower() if words else ""
+
+
+def close_ending(text: str, ran_out_of_tokens: bool = False) -> tuple[str, bool]:
+    """Make sure no cut fragment ends the draft; returns (text, repaired).
+
+    A draft that stopped by itself but lacks a final full stop ("Come say hi") gets one. A cut one
+    ("…and the best part is that", "It'") goes back to its last complete sentence; where that would
+    gut it (under a quarter left), the fragment's dangling words go and a full stop closes it.
+    """
     body, tags = split_trailing_hashtags(text)
-    stripped = body.rstrip()
-    if not stripped or SENTENCE_END.match(stripped[-1]):
-        return text
-    last_end = max((m.end() for m in SENTENCE_END.finditer(stripped)), default=0)
-    if last_end < len(stripped) * 0.4:  # keep a mostly-finished text rather than gutting it
-        return text
-    return join_tags(stripped[:last_end].rstrip(), tags)
+    body = body.rstrip(" \t\n,;:-–—")
+    if not body or ends_complete(body):
+        return join_tags(body, tags), False
+    body = re.sub(r"\s*\b\w+['’]$", "", body)  # a contraction cut after its apostrophe
+    cut = ran_out_of_tokens or body != text or _last_word(body) in DANGLING
+    if not cut:
+        return join_tags(body + ".", tags), False
+    ends = [m.end() for m in SENTENCE_END.finditer(body) if not re.match(r"\w", body[m.end() : m.end() + 1])]
+    if ends and ends[-1] >= len(body) * 0.25:
+        return join_tags(body[: ends[-1]].rstrip(), tags), False
+    words = body.split()
+    while words and words[-1].lower().strip(",;:-'’") in DANGLING:
+        words.pop()
+    repaired = " ".join(words).rstrip(" ,;:-–—'’")
+    return join_tags(repaired + "." if repaired else "", tags), True
+
+
+def drop_unfinished_tail(text: str) -> str:
+    """Cut an unfinished last sentence (kept for callers of the old name)."""
+    return close_ending(text, ran_out_of_tokens=True)[0]
+
+
+def _is_instruction_tag(tag: str) -> bool:
+    first = re.match(r"#?([A-Z]?[a-z]+|[A-Z]+(?![a-z]))", tag)
+    return bool(first) and first.group(1).lower() in INSTRUCTION_WORDS  # type: ignore[union-attr]
+
+
+def _label_line(line: str) -> bool:
+    """A line of capitalised labels and handles without sentence punctuation: a tag line missing '#'s
+    ("EcoFriendly Sustainability @Scionbooths", "Coffee & Drink")."""
+    tokens = line.split()
+    if not tokens or re.search(r"[.!?,:;]", line):
+        return False
+    return all(re.fullmatch(r"[#@]?[A-Z][\w'’]*|&|[|/·•-]", t) for t in tokens)
+
+
+def clean_hashtag_lines(text: str) -> str:
+    """A hashtag line keeps only its `#word` tags; instruction-word tags go everywhere; label lines
+    trailing the draft go. A hashtag line starts with a tag (or is half tags) and has no sentence."""
+    lines = text.split("\n")
+    out: list[str] = []
+    for line in lines:
+        tokens = line.split()
+        tags = [t for t in tokens if HASHTAG.fullmatch(t.rstrip(".,;:!"))]
+        words = " ".join(t for t in tokens if t not in tags)
+        if tags and not re.search(r"[.!?…]", words) and (tokens[0] in tags or len(tags) * 2 >= len(tokens)):
+            kept = [t.rstrip(".,;:!") for t in tags if not _is_instruction_tag(t)]
+            out.append(" ".join(kept))
+            continue
+        out.append(HASHTAG.sub(lambda m: "" if _is_instruction_tag(m.group(0)) else m.group(0), line))
+    while out and (not out[-1].strip() or (_label_line(out[-1]) and "#" not in out[-1])):
+        if not out[-1].strip():
+            out.pop()
+            continue
+        # only a label line that follows a tag line or a blank line is debris, not a closing sentence
+        previous = next((ln for ln in reversed(out[:-1]) if ln.strip()), "")
+        if previous.lstrip().startswith("#") or (
+            len(out[-1].split()) >= 2 and any(re.search(r"[a-z][A-Z]|^@", t) for t in out[-1].split())
+        ):
+            out.pop()
+            continue
+        break
+    return re.sub(r"[ \t]{2,}", " ", "\n".join(out)).strip()
 
 
 def split_trailing_hashtags(text: str) -> tuple[str, list[str]]:
@@ -206,7 +313,11 @@ STOPWORDS = frozenset(
 
 
 def topic_keywords(topic: str, limit: int = 4) -> list[str]:
-    words = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9]{4,}", topic) if w.lower() not in STOPWORDS]
+    words = [
+        w
+        for w in re.findall(r"[A-Za-z][A-Za-z0-9]{4,}", topic)
+        if w.lower() not in STOPWORDS and w.lower() not in INSTRUCTION_WORDS
+    ]
     return list(dict.fromkeys(words))[:limit]
 
 
@@ -223,16 +334,29 @@ def finalize(
     industry: str | None = None,
     topic: str = "",
     ran_out_of_tokens: bool = False,
+    sources: Sequence[str | None] | None = None,
 ) -> Post:
-    """`topic` (the brief's prompt) and the industry's terminology supply hashtags when too few."""
+    """`topic` (the brief's prompt) and the industry's terminology supply hashtags when too few.
+
+    `sources` (the brief, voice, audience and call to action) switch the fact guard on: specifics
+    none of them gave are removed. The raw chat route passes none: it has no brief to check against.
+    """
     platform = catalog.platforms[platform_key]
     text = collapse_repetition(strip_debris(raw))
-    if ran_out_of_tokens:
-        text = drop_unfinished_tail(text)
+    removed: tuple[str, ...] = ()
+    rejected = False
+    if sources is not None:
+        guarded = guard(text, sources)
+        text, removed, rejected = guarded.text, guarded.removed, guarded.rejected
+    text = clean_hashtag_lines(text)
+    text, repaired = close_ending(text, ran_out_of_tokens)
     candidates = topic_keywords(topic)
     if industry:
         candidates += catalog.industries[industry].terminology
     text, _ = normalise_hashtags(text, platform, hashtags, candidates)
     text, truncated = fit_limit(text, platform.char_limit)
+    if truncated:
+        text, cut_repaired = close_ending(text, ran_out_of_tokens=True)
+        repaired = repaired or cut_repaired
     kept = ["#" + t for t in HASHTAG.findall(text)]
-    return Post(text, count_words(text), len(text), kept, truncated)
+    return Post(text, count_words(text), len(text), kept, truncated, removed, repaired, rejected)

@@ -1,14 +1,35 @@
 """Brief + catalogues -> chat messages for the model's chat template.
 
-Always sends our own system turn: SmolLM's template otherwise injects "You are SmolLM...".
+Two formats:
+- `full`: an instruction prompt spelling out tone rules, platform notes and vocabulary, for base models
+  that never saw PostPulse data;
+- `compact`: a short control header (platform, tone, industry, hashtags, audience, voice, call to
+  action) plus the brief, which the PostPulse adapter is trained on and served with. The adapter
+  learned the rules from examples, so repeating them costs prompt tokens and teaches nothing.
+
+Both always send our own system turn (SmolLM's template otherwise injects "You are SmolLM..."), and
+both put what briefs share first (the constant system turn, then the low-cardinality header fields)
+and the brief last, so prefix caches (vLLM's automatic prefix caching) hit for most of the prompt.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+from pathlib import Path
+from typing import Literal
+
 from bot.brief import Brief
 from bot.catalog import Catalog
 
+log = logging.getLogger(__name__)
+
 Message = dict[str, str]
+PromptFormat = Literal["full", "compact"]
+PROMPT_FORMATS: tuple[str, ...] = ("full", "compact")
+# The compact format's version, recorded in the adapter's metadata (postpulse.json: prompt_format).
+COMPACT_VERSION = "compact-v1"
+COMPACT_SYSTEM = "You are PostPulse. Write the social media post the header and brief describe."
 
 
 def _hashtag_rule(brief: Brief, catalog: Catalog) -> str:
@@ -41,6 +62,9 @@ def system_prompt(brief: Brief, catalog: Catalog) -> str:
             lines.append(f"Useful vocabulary: {terms}.")
     if brief.brand_voice:
         lines.append(f"Brand voice: {brief.brand_voice}")
+    lines.append(
+        'Speak as the brand ("we"). Use only the facts given; invent no prices, dates, names or handles.'
+    )
     lines.append("Reply with the post text only: no title, no quotes, no explanations.")
     return "\n".join(lines)
 
@@ -54,8 +78,45 @@ def user_prompt(brief: Brief) -> str:
     return "\n".join(parts)
 
 
-def build_messages(brief: Brief, catalog: Catalog) -> list[Message]:
+def compact_header(brief: Brief, catalog: Catalog) -> str:
+    """The control header: one `key: value` line per field, shared fields first, the brief last."""
+    hashtags = brief.hashtags and catalog.platforms[brief.platform].hashtags.max > 0
+    lines = [
+        f"platform: {brief.platform}",
+        f"tone: {brief.tone}",
+        f"industry: {brief.industry.replace('_', ' ') if brief.industry else 'general'}",
+        f"hashtags: {'on' if hashtags else 'off'}",
+    ]
+    if brief.audience:
+        lines.append(f"audience: {brief.audience}")
+    if brief.brand_voice:
+        lines.append(f"voice: {brief.brand_voice}")
+    if brief.call_to_action:
+        lines.append(f"cta: {brief.call_to_action}")
+    lines.append(f"brief: {brief.prompt}")
+    return "\n".join(lines)
+
+
+def build_messages(brief: Brief, catalog: Catalog, fmt: PromptFormat = "full") -> list[Message]:
+    if fmt == "compact":
+        return [
+            {"role": "system", "content": COMPACT_SYSTEM},
+            {"role": "user", "content": compact_header(brief, catalog)},
+        ]
     return [
         {"role": "system", "content": system_prompt(brief, catalog)},
         {"role": "user", "content": user_prompt(brief)},
     ]
+
+
+def adapter_prompt_format(adapter: str | Path | None) -> PromptFormat:
+    """The format an adapter was trained on (its postpulse.json), `full` for no adapter or an old one."""
+    if not adapter:
+        return "full"
+    meta = Path(adapter) / "postpulse.json"
+    try:
+        recorded = json.loads(meta.read_text(encoding="utf-8")).get("prompt_format", "")
+    except (OSError, ValueError):
+        log.info("no readable %s: serving the full instruction prompt", meta)
+        return "full"
+    return "compact" if str(recorded).startswith("compact") else "full"

@@ -19,6 +19,7 @@ from bot.brands import BrandEngines
 from bot.catalog import Catalog
 from bot.config import AppConfig
 from bot.drafts import DraftService
+from bot.quality.settings import configure as configure_quality
 from bot.store import Store, database_url, open_store
 from engine.errors import EngineDead, EngineNotReady
 from engine.interface import Engine
@@ -55,6 +56,7 @@ class BotService:
         self.engine = engine
         self._owned = owned
         self.drafts = DraftService(engine, self.catalog, self.config.engine)
+        configure_quality(self.drafts, self.config.quality, self.config.model.adapter)
         for callback in self._on_attach:
             callback(engine)
         self.ready.set()

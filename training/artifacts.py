@@ -21,6 +21,23 @@ log = logging.getLogger(__name__)
 LOG_FIELDS = ("step", "epoch", "loss", "learning_rate", "grad_norm", "seconds")
 
 
+class TimeBudget(TrainerCallback):
+    """Stop cleanly (the adapter, log and metadata are still written) once `seconds` have passed or
+    `stop_file` appears: a shared CPU's speed is not known in advance, a deadline is."""
+
+    def __init__(self, seconds: float | None, stop_file: Path | None = None) -> None:
+        self.seconds = seconds
+        self.stop_file = stop_file
+        self.started = time.perf_counter()
+        self.stopped_at: int | None = None
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        over = self.seconds is not None and time.perf_counter() - self.started > self.seconds
+        if over or (self.stop_file is not None and self.stop_file.exists()):
+            control.should_training_stop = True
+            self.stopped_at = state.global_step
+
+
 class LossLogger(TrainerCallback):
     """Appends every logged step to train_log.jsonl/.csv and prints one line (above the bar)."""
 

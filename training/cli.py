@@ -64,6 +64,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     cfg = load_train_config(args.config, _parse_overrides(args.set))
     if args.backend:
         cfg = cfg.model_copy(update={"backend": args.backend})
+    if args.method == "dpo":
+        from training.dpo import run_dpo
+
+        files = [Path(p) for p in args.pairs] if args.pairs else None
+        dpo = run_dpo(cfg, files, catalog=_catalog())
+        m = dpo.metadata["metrics"]
+        print(
+            f"DPO: {dpo.steps} steps on {dpo.pairs} preference pairs: loss {m['first_loss']} -> "
+            f"{m['last_loss']}, {m['train_seconds']} s\nadapter: {dpo.adapter_dir}"
+        )
+        return 0
     result = run_training(cfg, resume=args.resume if args.resume != "latest" else True, catalog=_catalog())
     m = result.metadata["metrics"]
     print(
@@ -87,6 +98,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         limit=args.limit,
         seed=args.seed,
         dtype=args.dtype,
+        short_only=not args.all_briefs,
+        best_of=args.best_of,
     )
     adapter = Path(args.adapter) if args.adapter else None
     summary = run_eval(
@@ -96,6 +109,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         catalog=_catalog(),
         settings=settings,
         report_dir=Path(args.report_dir),
+        previous=Path(args.previous) if args.previous else None,
     )
     print(markdown(summary).split("## Sample drafts")[0].rstrip())
     print(f"\nreport: {Path(args.report_dir) / 'eval_report.md'}")
@@ -138,6 +152,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     train.add_argument("--backend", choices=["auto", "cpu", "gpu"], help="override the config's backend")
     train.add_argument(
+        "--method",
+        choices=["sft", "dpo"],
+        default="sft",
+        help="sft: posts -> adapter; dpo: preference pairs (feedback export) on top of the adapter",
+    )
+    train.add_argument("--pairs", nargs="+", help="preference-pair JSONL files for --method dpo")
+    train.add_argument(
         "--set",
         action="append",
         metavar="KEY=VALUE",
@@ -160,6 +181,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ev.add_argument("--limit", type=int, help="evaluate this many held-out briefs (spread evenly)")
     ev.add_argument("--seed", type=int, default=1234)
     ev.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"])
+    ev.add_argument("--previous", help="an earlier adapter to compare against (its own prompt format)")
+    ev.add_argument(
+        "--best-of", type=int, default=4, help="candidates per variant for the best-of-n row (1: none)"
+    )
+    ev.add_argument(
+        "--all-briefs", action="store_true", help="every held-out brief, not only the short (≤ 90 chars) ones"
+    )
     ev.set_defaults(func=_guard(cmd_eval))
 
     data = subparsers.add_parser("data", help="dataset tools")

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from bot.brief import Brief
 from bot.catalog import Catalog
 from bot.postprocess import HASHTAG
-from bot.prompts import Message, build_messages
+from bot.prompts import Message, PromptFormat, build_messages
 from engine.errors import InvalidRequest
 from training.errors import DatasetError
 
@@ -80,9 +80,9 @@ class Record(BaseModel):
             max_length=self.max_length or 150,
         )
 
-    def messages(self, catalog: Catalog) -> list[Message]:
-        """Exactly the messages the engine sends for this brief (system + user)."""
-        return build_messages(self.brief(), catalog)
+    def messages(self, catalog: Catalog, fmt: PromptFormat = "full") -> list[Message]:
+        """Exactly the messages the engine sends for this brief (system + user) in format `fmt`."""
+        return build_messages(self.brief(), catalog, fmt)
 
 
 @dataclass(frozen=True)
@@ -211,9 +211,11 @@ def dataset_hash(files: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-def to_prompt_completion(record: Record, catalog: Catalog) -> dict[str, list[Message]]:
+def to_prompt_completion(
+    record: Record, catalog: Catalog, fmt: PromptFormat = "full"
+) -> dict[str, list[Message]]:
     """TRL's conversational prompt-completion shape: loss falls on the completion (the post) only."""
     return {
-        "prompt": record.messages(catalog),
+        "prompt": record.messages(catalog, fmt),
         "completion": [{"role": "assistant", "content": record.target}],
     }

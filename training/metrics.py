@@ -1,5 +1,6 @@
-"""Text metrics for `postpulse eval`: platform compliance, variety, repetition, and the tone
-classifier (TF-IDF + logistic regression trained on the training split's human posts).
+"""Text metrics for `postpulse eval`: platform compliance, variety, repetition, the tone classifier
+(TF-IDF + logistic regression trained on the training split's human posts), and what a marketer
+checks first: key-term coverage, invented specifics, first person, cut fragments, hashtag lines.
 
 Why a classifier as the tone judge: it is cheap, reproducible and needs no second model; its own
 held-out accuracy on human posts is reported so the reader knows how far to trust it.
@@ -9,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from bot.catalog import Catalog
+from bot.postprocess import clean_hashtag_lines, ends_complete
+from bot.quality import scoring, tone
+from bot.quality.factguard import invented
 from training.dataset import hashtag_count
 
 WORD = re.compile(r"[a-z0-9']+")
@@ -47,32 +49,31 @@ def repetition_rate(text: str, n: int = 4) -> float:
     return 1.0 - len(set(grams)) / len(grams) if grams else 0.0
 
 
-@dataclass
-class ToneClassifier:
-    """TF-IDF (word 1-2 grams + char 3-5 grams) -> logistic regression over the catalogue's tones."""
+# The tone judge lives in bot/ (best-of-n scores with it too); the eval uses the very same class.
+ToneClassifier = tone.ToneClassifier
 
-    pipeline: Any
 
-    @classmethod
-    def fit(cls, texts: Sequence[str], tones: Sequence[str], seed: int = 0) -> ToneClassifier:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline, make_union
+def key_term_coverage(text: str, brief: str) -> float:
+    """Share of the brief's key terms (bot.quality.scoring.key_terms) the draft mentions."""
+    return scoring.coverage(text, scoring.key_terms(brief))
 
-        features = make_union(
-            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1),
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2),
-        )
-        model = make_pipeline(features, LogisticRegression(C=10.0, max_iter=2000, random_state=seed))
-        model.fit(list(texts), list(tones))
-        return cls(model)
 
-    def predict(self, texts: Sequence[str]) -> list[str]:
-        return [str(t) for t in self.pipeline.predict(list(texts))] if texts else []
+def has_invented_specifics(text: str, sources: Sequence[str | None]) -> bool:
+    return bool(invented(text, sources))
 
-    def accuracy(self, texts: Sequence[str], tones: Sequence[str]) -> float:
-        predicted = self.predict(texts)
-        return sum(p == t for p, t in zip(predicted, tones, strict=True)) / len(tones) if tones else 0.0
+
+def first_person(text: str) -> bool:
+    return scoring.first_person_singular(text)
+
+
+def is_fragment(text: str) -> bool:
+    """The draft's body does not end a sentence ("It'", "…and the")."""
+    return not ends_complete(text)
+
+
+def hashtag_lines_valid(text: str) -> bool:
+    """Every hashtag line holds only #word tags, none an instruction word, no label debris after it."""
+    return clean_hashtag_lines(text) == re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
 def mean(values: Sequence[float]) -> float:

@@ -7,6 +7,16 @@ from pathlib import Path
 from typing import Any
 
 ROWS = [
+    ("key_terms", "Key-term coverage (delivered draft)", "{:.1%}", "higher"),
+    ("key_terms_raw", "Key-term coverage (raw model text)", "{:.1%}", "higher"),
+    ("invented", "Drafts with invented specifics (delivered)", "{:.1%}", "lower"),
+    ("invented_raw", "Drafts with invented specifics (raw)", "{:.1%}", "lower"),
+    ("first_person", "First person singular (delivered)", "{:.1%}", "lower"),
+    ("first_person_raw", "First person singular (raw)", "{:.1%}", "lower"),
+    ("fragments", "Cut fragments (delivered)", "{:.1%}", "lower"),
+    ("fragments_raw", "Cut fragments (raw)", "{:.1%}", "lower"),
+    ("hashtag_valid", "Valid hashtag lines (delivered)", "{:.1%}", "higher"),
+    ("hashtag_valid_raw", "Valid hashtag lines (raw)", "{:.1%}", "higher"),
     ("platform_limit", "Platform-limit compliance (raw model text)", "{:.1%}", "higher"),
     ("hashtag_norm", "Hashtag-norm compliance (raw model text)", "{:.1%}", "higher"),
     ("tone_accuracy", "Tone accuracy (TF-IDF + LR judge)", "{:.1%}", "higher"),
@@ -24,16 +34,27 @@ def markdown(summary: dict[str, Any]) -> str:
     lines = [
         "# PostPulse evaluation: held-out split",
         "",
-        f"{summary['heldout_briefs']} held-out briefs × {summary['variants']} variants per model "
+        f"{summary['heldout_briefs']} held-out "
+        f"{'short (≤ 90 characters) ' if summary.get('short_briefs_only') else ''}briefs × "
+        f"{summary['variants']} variants per model "
         f"(temperature {summary['settings']['temperature']}, top-p {summary['settings']['top_p']}, "
         f"max {summary['settings']['max_new_tokens']} new tokens). Drafts are scored before `finalize`, "
-        "which would enforce limits and hashtags on every served draft anyway.",
+        "which would enforce limits and hashtags on every served draft anyway; the quality rows also "
+        "score the delivered draft (after `finalize`: fact guard, hashtag lines, endings). A "
+        "best-of-n row re-ranks the same model's samples (n candidates per variant) with bot.quality.",
         "",
         head,
         sep,
     ]
     for key, title, fmt, better in ROWS:
+        if any(key not in m for m in models):  # a summary from before the metric existed
+            continue
         lines.append(f"| {title} | " + " | ".join(fmt.format(m[key]) for m in models) + f" | {better} |")
+    lines.append(
+        "| Prompt format, mean prompt tokens | "
+        + " | ".join(f"{m.get('prompt_format', 'full')}, {m.get('prompt_tokens', 0):.0f}" for m in models)
+        + " | |"
+    )
     lines.append(
         "| Seconds (load + perplexity + generation) | "
         + " | ".join(f"{m['seconds']:.0f}" for m in models)
@@ -62,7 +83,7 @@ def markdown(summary: dict[str, Any]) -> str:
             f"{m.get('seconds_per_step')} s/step, {m.get('train_seconds')} s total",
             "",
         ]
-    lines += ["## Sample drafts (first variant, raw)", ""]
+    lines += ["## Sample drafts (delivered)", ""]
     for model in models:
         lines.append(f"### {model['label']}")
         for s in model["samples"][:4]:
@@ -79,19 +100,27 @@ def chart(summary: dict[str, Any], out: Path) -> None:
     import matplotlib.pyplot as plt
 
     models = summary["models"]
-    keys = [k for k, *_ in ROWS if k != "perplexity"]
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4), dpi=110, gridspec_kw={"width_ratios": [4, 1]})
+    wanted = {
+        "key_terms": "key terms",
+        "invented": "invented ↓",
+        "first_person": "1st person ↓",
+        "fragments": "fragments ↓",
+        "tone_accuracy": "tone acc.",
+        "hashtag_valid": "tag lines",
+    }
+    keys = [k for k in wanted if all(k in m for m in models)]
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 4.5), dpi=110, gridspec_kw={"width_ratios": [4, 1]})
     width = 0.8 / max(len(models), 1)
     for i, m in enumerate(models):
         ax.bar([x + i * width for x in range(len(keys))], [m[k] for k in keys], width, label=m["label"])
         ax2.bar([i], [m["perplexity"]], 0.6, label=m["label"])
     ax.set_xticks([x + width * (len(models) - 1) / 2 for x in range(len(keys))])
-    ax.set_xticklabels(["limit", "hashtags", "tone acc.", "distinct-1", "distinct-2", "repetition ↓"])
+    ax.set_xticklabels([wanted[k] for k in keys])
     ax.set_ylim(0, 1.05)
-    ax.legend()
-    ax.set_title("Held-out drafts")
+    ax.legend(fontsize=7)
+    ax.set_title("Held-out drafts (delivered)")
     ax2.set_xticks(range(len(models)))
-    ax2.set_xticklabels([m["label"].split(" ")[0] for m in models])
+    ax2.set_xticklabels([m["label"].split(" (")[0][:10] for m in models], fontsize=7, rotation=20)
     ax2.set_title("Perplexity ↓")
     fig.tight_layout()
     fig.savefig(out)

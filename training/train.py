@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.catalog import Catalog
 from bot.config import load_config
+from bot.prompts import COMPACT_VERSION
 from training import artifacts
 from training.dataset import dataset_hash, expand, load_files, to_prompt_completion
 from training.errors import BackendUnavailable, CheckpointError, DatasetError
@@ -108,7 +109,7 @@ def run_training(
         model, tokenizer, base_name, _base_dir = load_cpu_model(cfg, choices["bf16"])
     from trl import SFTConfig, SFTTrainer
 
-    dataset = Dataset.from_list([to_prompt_completion(r, catalog) for r in records])
+    dataset = Dataset.from_list([to_prompt_completion(r, catalog, cfg.prompt_format) for r in records])
     kwargs = sft_config_kwargs(
         cfg,
         bf16=choices["bf16"],
@@ -119,12 +120,13 @@ def run_training(
     if backend == "cpu":
         kwargs["use_cpu"] = True
     logger = artifacts.LossLogger(run_dir, append=checkpoint is not None, echo=echo)
+    budget = artifacts.TimeBudget(cfg.time_budget_s, run_dir / "STOP")
     trainer = SFTTrainer(
         model=model,
         args=SFTConfig(**kwargs),
         train_dataset=dataset,
         processing_class=tokenizer,
-        callbacks=[logger],
+        callbacks=[logger, budget],
     )
     started = time.perf_counter()
     output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
@@ -163,6 +165,8 @@ def run_training(
             "train_records": len(records),
         },
         "config": cfg.model_dump(),
+        # what bot.prompts.adapter_prompt_format reads to serve this adapter the prompt it learned
+        "prompt_format": COMPACT_VERSION if cfg.prompt_format == "compact" else "full",
         "backend": backend,
         "precision": "bf16" if choices["bf16"] else "fp16" if choices["fp16"] else "fp32",
         "optimizer": kwargs["optim"],
@@ -175,6 +179,8 @@ def run_training(
             "last_loss": rows[-1]["loss"] if rows else None,
             "train_seconds": round(seconds, 1),
             "seconds_per_step": round(per_step, 2) if per_step else None,
+            "planned_steps": trainer.state.max_steps,
+            "stopped_early_at": budget.stopped_at,  # time budget or STOP file, else None
         },
         "versions": {
             "torch": torch.__version__,

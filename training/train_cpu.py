@@ -70,5 +70,11 @@ def load_cpu_model(cfg: TrainConfig, bf16: bool) -> tuple[Any, Any, str, str]:
     model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype)
     model.config.use_cache = False
     # peft keeps the LoRA weights in fp32 (autocast_adapter_dtype) so the optimizer sees full precision.
+    if cfg.init_adapter:
+        from peft import PeftModel
+
+        log.info("LoRA initialised from %s", cfg.init_adapter)
+        model = PeftModel.from_pretrained(model, str(cfg.path(cfg.init_adapter)), is_trainable=True)
+        return model, tokenizer, name, str(source)
     model = get_peft_model(model, LoraConfig(**lora_kwargs(cfg)))
     return model, tokenizer, name, str(source)

@@ -27,6 +27,7 @@ class DataConfig(_Strict):
     train: list[str] = ["data/starter/train/*.jsonl"]
     heldout: list[str] = ["data/starter/heldout/*.jsonl"]
     extra: list[str] = []  # imported posts, feedback records: added to the training split
+    preferences: list[str] = ["data/feedback/*.jsonl"]  # `postpulse feedback export --format dpo` output
 
 
 class LoraSettings(_Strict):
@@ -65,6 +66,19 @@ class CpuSettings(_Strict):
     hyper_overrides: dict[str, Any] = {}
 
 
+class DpoSettings(_Strict):
+    """`postpulse train --method dpo`: preference pairs on top of the SFT adapter."""
+
+    init_adapter: str = "training/lora/postpulse-smollm2"
+    output_dir: str = "training/lora/postpulse-smollm2-dpo"
+    beta: float = Field(0.1, gt=0)
+    learning_rate: float = Field(5e-5, gt=0)
+    per_device_train_batch_size: int = Field(2, ge=1)
+    gradient_accumulation_steps: int = Field(4, ge=1)
+    num_train_epochs: float = Field(1.0, gt=0)
+    max_steps: int = -1
+
+
 class TrainConfig(_Strict):
     name: str = "postpulse-smollm2"
     base_model: str = "embedded"  # as engine ModelConfig.source: embedded | HF dir | .gguf
@@ -73,6 +87,12 @@ class TrainConfig(_Strict):
     output_dir: str = "training/lora/postpulse-smollm2"
     run_dir: str = "training/runs/postpulse-smollm2"  # checkpoints (git-ignored)
     backend: Literal["auto", "cpu", "gpu"] = "auto"
+    # compact: the short control header the PostPulse adapter is trained on and served with
+    prompt_format: Literal["full", "compact"] = "compact"
+    # start the LoRA from an existing adapter's weights (same r and modules) instead of from zero
+    init_adapter: str | None = None
+    # stop cleanly after this many seconds of training (or when <run_dir>/STOP exists); null: no limit
+    time_budget_s: float | None = Field(None, gt=0)
     precision: Literal["auto", "bf16", "fp16", "fp32"] = "auto"
     max_seq_length: int = Field(1024, ge=32)
     save_steps: int = Field(10, ge=1)
@@ -81,6 +101,7 @@ class TrainConfig(_Strict):
     hyper: HyperParameters = HyperParameters()
     gpu: GpuSettings = GpuSettings()
     cpu: CpuSettings = CpuSettings()
+    dpo: DpoSettings = DpoSettings()
 
     def for_cpu(self) -> TrainConfig:
         """This config with `cpu.hyper_overrides` applied to `hyper` (validated)."""

@@ -9,12 +9,15 @@ import pytest
 
 from bot.catalog import Catalog
 from bot.drafts import DraftService
+from bot.quality.settings import QualityConfig
 
 pytestmark = pytest.mark.model
 
 
 async def test_every_tone_and_platform(engine, catalog: Catalog, app_config) -> None:
     service = DraftService(engine, catalog, app_config.engine)
+    # one candidate per draft: this sweep checks every format; best-of-n has its own tests
+    service.quality = QualityConfig(best_of={})
     briefs = [
         service.brief(
             {
@@ -58,3 +61,6 @@ async def test_variants_differ_and_seed_repeats(engine, catalog: Catalog, app_co
     texts = [v.text for v in first.variants]
     assert len(texts) == 3 and len(set(texts)) >= 2
     assert texts == [v.text for v in again.variants]
+    # best-of-n: 6 candidates sampled, the 3 best kept, each with its score breakdown, best first
+    totals = [v.score["total"] for v in first.variants if v.score]
+    assert len(totals) == 3 and totals[0] >= totals[-1]

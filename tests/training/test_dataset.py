@@ -1,4 +1,6 @@
-"""The starter dataset itself: valid, big enough, covering every cell, compliant and not templated."""
+"""The starter dataset itself: valid, big enough, covering every cell, compliant and not templated;
+half its briefs typed the way people type them, every post using only the facts its brief gives and
+speaking as the brand (issue 11)."""
 
 from __future__ import annotations
 
@@ -10,11 +12,20 @@ from pathlib import Path
 import pytest
 
 from bot.catalog import Catalog
+from bot.quality.factguard import invented
+from bot.quality.scoring import first_person_singular
 from training.dataset import Loaded, compliance_problems, load_file
 
 REPO = Path(__file__).resolve().parents[2]
 STARTER = REPO / "data" / "starter"
 PLATFORMS = ("instagram", "x", "facebook", "linkedin")
+SHORT = 90  # a one-line brief as people type a slash command
+# Briefs that ask for a person's voice ("founder shares…", "agent reflects…"): "I" is right there.
+PERSON_BRIEF = re.compile(
+    r"\b(founder|owner|agent|partner|coordinator|manager|head of|ceo|chef|director|coach|reflects|shares|"
+    r"story|personal)\b",
+    re.IGNORECASE,
+)
 
 
 def _split(catalog: Catalog, split: str) -> list[Loaded]:
@@ -34,8 +45,39 @@ def heldout(catalog: Catalog) -> list[Loaded]:
 
 
 def test_sizes(train: list[Loaded], heldout: list[Loaded]) -> None:
-    assert len(train) >= 500, f"{len(train)} training examples; need >= 500"
-    assert len(heldout) >= 100, f"{len(heldout)} held-out examples; need >= 100"
+    assert len(train) + len(heldout) >= 1400, f"{len(train) + len(heldout)} posts; need >= 1400"
+    assert len(train) >= 1000, f"{len(train)} training examples; need >= 1000"
+    assert len(heldout) >= 200, f"{len(heldout)} held-out examples; need >= 200"
+
+
+def test_short_briefs(train: list[Loaded], heldout: list[Loaded]) -> None:
+    everything = train + heldout
+    short = [i for i in everything if len(i.record.prompt) <= SHORT and "\n" not in i.record.prompt]
+    assert len(short) >= 0.4 * len(everything), f"{len(short)} of {len(everything)} briefs are one-liners"
+    held_short = [i for i in heldout if len(i.record.prompt) <= SHORT]
+    assert len(held_short) >= 100, f"the eval needs >= 100 short held-out briefs, has {len(held_short)}"
+
+
+@pytest.mark.parametrize("split", ["train", "heldout"])
+def test_posts_use_only_the_briefs_facts(split: str, request: pytest.FixtureRequest) -> None:
+    items: list[Loaded] = request.getfixturevalue(split)
+    bad = [
+        f"{i.where}: {[s.text for s in found]}"
+        for i in items
+        if (found := invented(i.record.target, [i.record.prompt, i.record.audience]))
+    ]
+    assert not bad, "invented specifics:\n" + "\n".join(bad[:20])
+
+
+@pytest.mark.parametrize("split", ["train", "heldout"])
+def test_brand_posts_speak_as_we(split: str, request: pytest.FixtureRequest) -> None:
+    items: list[Loaded] = request.getfixturevalue(split)
+    bad = [
+        i.where
+        for i in items
+        if first_person_singular(i.record.target) and not PERSON_BRIEF.search(i.record.prompt)
+    ]
+    assert not bad, f"first person singular in a brand post: {bad[:20]}"
 
 
 @pytest.mark.parametrize("split", ["train", "heldout"])

@@ -30,6 +30,18 @@ def test_tone_classifier_learns_tones() -> None:
     assert clf.accuracy(texts, tones) == 1.0
 
 
+def test_quality_metrics_on_issue_examples() -> None:
+    assert metrics.key_term_coverage("Our new smartwatch is here!", "smartphone release") == 0.0
+    assert metrics.key_term_coverage("Our smartphone: the release is today.", "smartphone release") == 1.0
+    assert metrics.has_invented_specifics("Doors open Monday, May 7th.", ["cafe opening"])
+    assert not metrics.has_invented_specifics("Doors open Friday.", ["cafe opening friday"])
+    assert metrics.first_person("I love this one.") and not metrics.first_person("We love this one.")
+    assert metrics.is_fragment("Come and see. It'") and not metrics.is_fragment("Come and see.")
+    assert not metrics.hashtag_lines_valid("Fresh coffee.\n\n#Zimmerlin #FoodBeverages Coffee & Drink")
+    assert not metrics.hashtag_lines_valid("Fresh coffee.\n\n#Introduce #Coffee")
+    assert metrics.hashtag_lines_valid("Fresh coffee.\n\n#Coffee #Morning")
+
+
 def test_report_has_table_and_chart(tmp_path: Path) -> None:
     model = {
         "platform_limit": 0.9,
@@ -41,6 +53,8 @@ def test_report_has_table_and_chart(tmp_path: Path) -> None:
         "perplexity": 12.5,
         "drafts": 4,
         "seconds": 3.0,
+        "key_terms": 0.95,
+        "invented": 0.02,
         "samples": [{"tone": "casual", "platform": "x", "prompt": "p", "draft": "d"}],
     }
     summary = {
@@ -55,4 +69,6 @@ def test_report_has_table_and_chart(tmp_path: Path) -> None:
     text = path.read_text()
     assert "| Metric | base | adapter (a) | better |" in text
     assert "| Perplexity of held-out human posts | 12.50 | 8.00 | lower |" in text
+    assert "| Key-term coverage (delivered draft) | 95.0% | 95.0% | higher |" in text
+    assert "Cut fragments" not in text  # rows the summary lacks are left out, not shown as zero
     assert (tmp_path / "eval_chart.png").stat().st_size > 1000

@@ -13,7 +13,7 @@ import torch
 from safetensors import safe_open
 
 from bot.catalog import Catalog
-from bot.prompts import build_messages
+from bot.prompts import adapter_prompt_format, build_messages
 from engine.backends.transformers.loading import LoadedModel, check_adapter_base, load_model
 from engine.config import ModelConfig
 from engine.errors import ModelLoadError
@@ -104,6 +104,7 @@ def test_loss_goes_down_and_adapter_is_saved(trained: TrainResult, loaded_model:
     assert len(meta["dataset"]["hash"]) == 64 and meta["dataset"]["train_records"] == 2
     assert meta["config"]["lora"]["r"] == 16 and meta["metrics"]["steps"] == 3
     assert meta["backend"] == "cpu"
+    assert meta["prompt_format"] == "compact-v1"  # what the engine reads to serve the compact header
 
 
 def test_engine_serves_the_adapter(trained: TrainResult, catalog: Catalog) -> None:
@@ -112,8 +113,12 @@ def test_engine_serves_the_adapter(trained: TrainResult, catalog: Catalog) -> No
     )
     assert loaded.adapter == str(trained.adapter_dir)
     brief = Record(**TRAIN[0]).brief()
+    assert adapter_prompt_format(trained.adapter_dir) == "compact"
     ids = loaded.tokenizer.apply_chat_template(
-        build_messages(brief, catalog), add_generation_prompt=True, return_tensors="pt", return_dict=True
+        build_messages(brief, catalog, "compact"),
+        add_generation_prompt=True,
+        return_tensors="pt",
+        return_dict=True,
     )
     out = loaded.model.generate(**ids, max_new_tokens=12, do_sample=False)
     text = loaded.tokenizer.decode(out[0, ids["input_ids"].shape[1] :], skip_special_tokens=True)
@@ -145,10 +150,20 @@ def test_eval_reports_base_vs_adapter(trained: TrainResult, workdir: Path, catal
         trained.adapter_dir,
         with_base=True,
         catalog=catalog,
-        settings=EvalSettings(variants=2, max_new_tokens=16, dtype="float32"),
+        settings=EvalSettings(variants=2, max_new_tokens=16, dtype="float32", best_of=2),
         report_dir=report,
+        previous=trained.adapter_dir,
     )
-    assert [m["label"] for m in summary["models"]] == ["base", "adapter (adapter)"]
+    labels = [m["label"] for m in summary["models"]]
+    assert labels == ["base", "previous (adapter)", "adapter (adapter)", "adapter (adapter) + best-of-2"]
     assert all(m["drafts"] == 2 and 1 < m["perplexity"] < 1e4 for m in summary["models"])
-    assert "| Metric | base | adapter (adapter) |" in (report / "eval_report.md").read_text()
+    assert [m["prompt_format"] for m in summary["models"]] == ["full", "compact", "compact", "compact"]
+    base, *_, best = summary["models"]
+    assert base["prompt_tokens"] > 2 * best["prompt_tokens"]  # the compact header is much shorter
+    for key in ("key_terms", "invented", "first_person", "fragments", "hashtag_valid"):
+        assert 0.0 <= best[key] <= 1.0
+    assert best["fragments"] == 0.0  # post-processing guarantees complete endings
+    text = (report / "eval_report.md").read_text()
+    assert "| Metric | base | previous (adapter) | adapter (adapter) |" in text
+    assert "Key-term coverage" in text and "short (≤ 90 characters)" in text
     assert (report / "eval_chart.png").is_file()

@@ -1,0 +1,110 @@
+"""The tone judge: TF-IDF (word 1-2 grams + char 3-5 grams) -> logistic regression over the tones.
+
+Why here and not in training/: best-of-n scores candidates with the same judge the eval reports, and
+bot/ may not import training/. It is cheap and reproducible and needs no second model; the eval
+reports its accuracy on held-out human posts so readers know how far to trust it. Fitted once per
+process from the starter set's training split (a second or two), never pickled into the repo.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+STARTER_TRAIN = Path(__file__).resolve().parents[2] / "data" / "starter" / "train"
+
+
+@dataclass
+class ToneClassifier:
+    pipeline: Any
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], tones: Sequence[str], seed: int = 0) -> ToneClassifier:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline, make_union
+
+        features = make_union(
+            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2),
+        )
+        model = make_pipeline(features, LogisticRegression(C=10.0, max_iter=2000, random_state=seed))
+        model.fit(list(texts), list(tones))
+        return cls(model)
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        return [str(t) for t in self.pipeline.predict(list(texts))] if texts else []
+
+    def agreement(self, texts: Sequence[str], tone: str) -> list[float]:
+        """Each text's probability of `tone` (0 when the judge never saw that tone)."""
+        if not texts:
+            return []
+        classes = [str(c) for c in self.pipeline.classes_]
+        if tone not in classes:
+            return [0.0] * len(texts)
+        column = classes.index(tone)
+        return [float(row[column]) for row in self.pipeline.predict_proba(list(texts))]
+
+    def accuracy(self, texts: Sequence[str], tones: Sequence[str]) -> float:
+        predicted = self.predict(texts)
+        return sum(p == t for p, t in zip(predicted, tones, strict=True)) / len(tones) if tones else 0.0
+
+
+def read_posts(folder: Path = STARTER_TRAIN) -> tuple[list[str], list[str]]:
+    """(texts, tones) of a dataset folder's JSONL files, read leniently (training/ validates them)."""
+    texts: list[str] = []
+    tones: list[str] = []
+    for path in sorted(folder.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            text = row.get("text") or row.get("chosen")
+            if text and row.get("tone"):
+                texts.append(text)
+                tones.append(row["tone"])
+    return texts, tones
+
+
+@functools.cache
+def default_judge() -> ToneClassifier | None:
+    """The judge fitted on the starter set, or None where the data or scikit-learn is missing."""
+    try:
+        texts, tones = read_posts()
+        if len(set(tones)) < 2:
+            return None
+        return ToneClassifier.fit(texts, tones)
+    except (OSError, ValueError, ImportError) as exc:
+        log.warning("no tone judge (%s): best-of-n scores without tone agreement", exc)
+        return None
+
+
+_warming: threading.Thread | None = None
+_lock = threading.Lock()
+
+
+def warm_judge() -> None:
+    """Start fitting the judge in a thread (called when a DraftService is configured, while the
+    model loads), so the first draft seldom waits for scikit-learn."""
+    global _warming
+    with _lock:
+        if _warming is None:
+            _warming = threading.Thread(target=default_judge, name="postpulse-tone-judge", daemon=True)
+            _warming.start()
+
+
+def tone_judge() -> ToneClassifier | None:
+    """The fitted judge, waiting for the warm-up if it is still running: scores must not depend on
+    timing, or the same seed would not give the same draft."""
+    warm_judge()
+    assert _warming is not None
+    _warming.join()
+    return default_judge()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import time
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from bot.config import AppConfig
 from engine.backends.transformers.async_engine import AsyncEngine
 from engine.backends.transformers.loading import LoadedModel
 from engine.config import EngineConfig
-from tests.fakes.slack_api import TEAM_ID, command_body
+from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, command_body
 from tests.slack.support import FORM, SHORT, Harness, running, tuned
 
 pytestmark = pytest.mark.model
@@ -163,3 +164,18 @@ async def test_ten_concurrent_commands_share_the_workspace_update_budget(
             final = slack.fake.message("C0GENERAL", post.response["ts"])
             assert blocks.REGENERATE in action_ids(final.blocks)
         assert slack.rows("SELECT count(*) FROM drafts") == [(10,)]
+
+
+async def test_secrets_never_reach_the_log(slack: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    await slack.command("help")
+    await slack.post_signed(command_body("help"), secret="wrong-secret")
+    await slack.settle()
+    assert len(slack.fake.ephemerals) == 1
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "chat.postEphemeral" in logged, "debug logging was on"
+    for secret in (BOT_TOKEN, SIGNING_SECRET):
+        assert secret not in logged
+    assert BOT_TOKEN not in repr(slack.runtime.settings) and SIGNING_SECRET not in repr(
+        slack.runtime.settings
+    )

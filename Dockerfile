@@ -78,7 +78,7 @@ ENV POSTPULSE_BACKEND=vllm
 # vLLM on CPU serves a merged copy of base + adapter (an unmerged LoRA costs ~4x there): make it now,
 # into the model cache, where the managed backend looks it up by the adapter's hash.
 RUN PYTHON=python3.11 bash scripts/setup-vllm.sh \
-    && postpulse export merged --adapter training/lora/postpulse-smollm2 --out /var/cache/postpulse/models/merged
+    && postpulse export merged --config /etc/postpulse/default.yaml
 VOLUME ["/etc/postpulse", "/var/cache/postpulse", "/var/lib/postpulse"]
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=300s --retries=3 \
@@ -103,6 +103,7 @@ ENV PYTHONUNBUFFERED=1 \
     POSTPULSE_CACHE_DIR=/var/cache/postpulse/models \
     POSTPULSE_STORE_PATH=/var/lib/postpulse/postpulse.db \
     POSTPULSE_BACKEND=vllm \
+    POSTPULSE_VLLM_ADAPTER_MODE=lora \
     POSTPULSE_DEVICE=cuda
 RUN groupadd --system --gid 10001 postpulse \
     && useradd --system --uid 10001 --gid 10001 --home-dir /app --shell /usr/sbin/nologin postpulse \

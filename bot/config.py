@@ -32,6 +32,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "POSTPULSE_BACKEND": "engine.backend",
     "POSTPULSE_OPENAI_BASE_URL": "engine.openai.base_url",
     "POSTPULSE_OPENAI_MODEL": "engine.openai.model",
+    "POSTPULSE_VLLM_ADAPTER_MODE": "engine.vllm.adapter_mode",  # lora on GPUs (the gpu image sets it)
     # POSTPULSE_OPENAI_API_KEY is the remote server's key: a secret, so it never enters the config. The
     # openai backend reads the variable that engine.openai.api_key_env names (that one by default).
     "DATABASE_URL": "store.url",

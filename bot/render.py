@@ -25,6 +25,8 @@ def draft_response(draft: Draft, catalog: Catalog) -> dict[str, Any]:
                 "word_count": p.word_count,
                 "character_count": p.character_count,
                 "hashtags": p.hashtags,
+                # best-of-n breakdown (bot.quality.scoring), for integrators and debugging
+                **({"score": p.score} if p.score is not None else {}),
             }
             for p in draft.variants
         ],

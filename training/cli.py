@@ -110,6 +110,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         settings=settings,
         report_dir=Path(args.report_dir),
         previous=Path(args.previous) if args.previous else None,
+        merge=Path(args.merge) if args.merge else None,
+        card=args.card,
     )
     print(markdown(summary).split("## Sample drafts")[0].rstrip())
     print(f"\nreport: {Path(args.report_dir) / 'eval_report.md'}")
@@ -182,6 +184,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ev.add_argument("--seed", type=int, default=1234)
     ev.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"])
     ev.add_argument("--previous", help="an earlier adapter to compare against (its own prompt format)")
+    ev.add_argument("--merge", help="an eval.json (same settings) whose rows come first in this report")
+    ev.add_argument("--card", action="store_true", help="write the eval table into the adapter's model card")
     ev.add_argument(
         "--best-of", type=int, default=4, help="candidates per variant for the best-of-n row (1: none)"
     )

@@ -263,6 +263,17 @@ def heldout_records(
     return records
 
 
+def _merged_rows(path: Path, settings: EvalSettings, briefs: int) -> list[ModelScores]:
+    """Rows of an earlier eval.json with the same settings and briefs (rows scored in separate runs,
+    e.g. base and previous adapter while the new one still trains)."""
+    earlier = json.loads(path.read_text())
+    mine = {k: v for k, v in asdict(settings).items() if k != "best_of"}
+    theirs = {k: v for k, v in earlier["settings"].items() if k != "best_of"}
+    if mine != theirs or earlier["heldout_briefs"] != briefs:
+        raise AdapterError(f"{path} was scored with other settings or briefs; run the whole eval again")
+    return [ModelScores(**row) for row in earlier["models"]]
+
+
 def run_eval(
     cfg: TrainConfig,
     adapter: Path | None,
@@ -272,6 +283,8 @@ def run_eval(
     settings: EvalSettings,
     report_dir: Path,
     previous: Path | None = None,
+    merge: Path | None = None,
+    card: bool = False,
 ) -> dict[str, Any]:
     """Score base, the previous adapter, the adapter and the adapter + best-of-n; write report.md,
     eval.json and eval_chart.png to report_dir. Each model gets the prompt format it was trained on."""
@@ -286,7 +299,7 @@ def run_eval(
     classifier_acc = classifier.accuracy([r.target for r in heldout_all], [r.tone for r in heldout_all])
     records = heldout_records(cfg, catalog, settings.limit, settings.short_only)
     base = ModelConfig(source=cfg.base_model, cache_dir=cfg.cache_dir, dtype=settings.dtype)  # type: ignore[arg-type]
-    results: list[ModelScores] = []
+    results: list[ModelScores] = _merged_rows(merge, settings, len(records)) if merge else []
     try:
         if with_base or adapter is None:
             results += score_model("base", base, records, catalog, classifier, settings)
@@ -316,4 +329,8 @@ def run_eval(
     from training.report import write_report
 
     write_report(summary, report_dir)
+    if card and adapter is not None and summary["adapter_meta"]:
+        from training import model_card
+
+        model_card.write(adapter, summary["adapter_meta"], summary)
     return summary

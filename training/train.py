@@ -192,6 +192,9 @@ def run_training(
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     artifacts.write_metadata(out_dir, meta)
+    from training import model_card
+
+    model_card.write(out_dir, meta)  # replaces the template PEFT's save_pretrained writes
     log.info("adapter saved to %s", out_dir)
     return TrainResult(
         out_dir,

@@ -3,12 +3,17 @@ the best distinct candidates."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from bot.brief import Brief
 from bot.catalog import Catalog
+from bot.prompts import COMPACT_VERSION, adapter_prompt_format, build_messages
 from bot.quality import scoring
 from bot.quality.bestof import Candidate, pick, score_outputs
+from bot.quality.settings import QualityConfig
 from bot.quality.tone import ToneClassifier, default_judge, read_posts
 from engine.types import SequenceOutput
 
@@ -129,3 +134,25 @@ def test_score_outputs_prefers_the_clean_on_topic_candidate(catalog: Catalog) ->
     worst = min(cands, key=lambda c: c.total)
     assert worst.item.score is not None and "$49m" in worst.item.score["invented"]
     assert "$49m" not in worst.item.text  # the guard removed it even from the losing candidate
+
+
+def test_candidates_per_backend() -> None:
+    quality = QualityConfig(best_of={"transformers": 2, "vllm": 4}, max_candidates=8)
+    assert quality.candidates("transformers", 1) == 2
+    assert quality.candidates("vllm", 3) == 8  # capped
+    assert quality.candidates("openai", 3) == 3  # not listed: one candidate per variant
+
+
+def test_prompt_format_follows_the_adapter_metadata(tmp_path: Path, catalog: Catalog) -> None:
+    assert adapter_prompt_format(None) == "full"
+    assert adapter_prompt_format(tmp_path) == "full"  # no postpulse.json: an adapter from before
+    (tmp_path / "postpulse.json").write_text(json.dumps({"prompt_format": COMPACT_VERSION}))
+    assert QualityConfig().resolve_format(str(tmp_path)) == "compact"
+    assert QualityConfig(prompt_format="full").resolve_format(str(tmp_path)) == "full"
+    brief = Brief(prompt="new oat milk latte", platform="x", tone="witty", industry="food_beverage")
+    system, user = build_messages(brief, catalog, "compact")
+    other = build_messages(brief.model_copy(update={"prompt": "cold brew is back"}), catalog, "compact")
+    assert system == other[0]  # one constant system turn: every prompt shares it
+    assert user["content"].splitlines()[-1] == "brief: new oat milk latte"  # the brief comes last
+    head = ["platform: x", "tone: witty", "industry: food beverage", "hashtags: on"]
+    assert user["content"].splitlines()[:4] == head

@@ -105,6 +105,9 @@ def test_loss_goes_down_and_adapter_is_saved(trained: TrainResult, loaded_model:
     assert meta["config"]["lora"]["r"] == 16 and meta["metrics"]["steps"] == 3
     assert meta["backend"] == "cpu"
     assert meta["prompt_format"] == "compact-v1"  # what the engine reads to serve the compact header
+    card = (out / "README.md").read_text()
+    assert "# PostPulse adapter for SmolLM2-135M-Instruct" in card and "Prompt format" in card
+    assert "More Information Needed" not in card and str(Path.home()) not in card  # not PEFT's template
 
 
 def test_engine_serves_the_adapter(trained: TrainResult, catalog: Catalog) -> None:

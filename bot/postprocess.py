@@ -123,8 +123,9 @@ def close_ending(text: str, ran_out_of_tokens: bool = False) -> tuple[str, bool]
     body = body.rstrip(" \t\n,;:-–—")
     if not body or ends_complete(body):
         return join_tags(body, tags), False
-    body = re.sub(r"\s*\b\w+['’]$", "", body)  # a contraction cut after its apostrophe
-    cut = ran_out_of_tokens or body != text or _last_word(body) in DANGLING
+    contraction = re.search(r"\w['’]$", body) is not None
+    body = re.sub(r"\s*\b\w+['’]$", "", body)  # a contraction cut after its apostrophe ("It'")
+    cut = ran_out_of_tokens or contraction or _last_word(body) in DANGLING
     if not cut:
         return join_tags(body + ".", tags), False
     ends = [m.end() for m in SENTENCE_END.finditer(body) if not re.match(r"\w", body[m.end() : m.end() + 1])]

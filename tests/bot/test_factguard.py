@@ -107,6 +107,7 @@ def test_issue_specifics_removed_in_finalize(catalog: Catalog) -> None:
     [
         ("Great coffee. And the best part is that", "Great coffee."),
         ("Come say hi", "Come say hi."),
+        ("Fresh bread daily. Come say hi  \n", "Fresh bread daily. Come say hi."),
         ("Our brand new spring range is in store and", "Our brand new spring range is in store."),
         ("Love it 🌿", "Love it 🌿"),
     ],

@@ -42,7 +42,9 @@ class DiscordBot:
                 self.task.result()  # raise what stopped it
             raise TimeoutError("the Discord gateway did not become ready")
 
-    async def stop(self) -> None:
+    async def stop(self, grace_s: float = 10.0) -> None:
+        """Finish (for `grace_s`) the drafts being written, then leave the gateway."""
+        await self.client.responder.drain(grace_s)
         await self.client.close()
         self.task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -9,9 +9,10 @@ ephemeral follow-ups in plain words (bot.messages.user_message), never silence.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,8 +24,9 @@ from bot.assistant import Assistant, DraftJob, Info, Origin, StoredDraft
 from bot.catalog import Catalog
 from bot.config import DiscordConfig
 from bot.drafts import DraftDelta
-from bot.errors import DuplicateDelivery
+from bot.errors import BotError, DuplicateDelivery
 from bot.messages import user_message
+from engine.errors import EngineError
 
 log = logging.getLogger(__name__)
 
@@ -113,10 +115,19 @@ class Responder:
     assistant_of: Any  # () -> Assistant: the service's, looked up per call (it appears at start-up)
     catalog: Catalog
     config: DiscordConfig
+    writing: set[asyncio.Task[Any]] = field(default_factory=set)  # drafts being written now
 
     @property
     def assistant(self) -> Assistant:
         return self.assistant_of()  # type: ignore[no-any-return]
+
+    async def drain(self, grace_s: float) -> None:
+        """At shutdown: let drafts being written finish for `grace_s`, then cancel the rest."""
+        if self.writing:
+            _, late = await asyncio.wait(set(self.writing), timeout=grace_s)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
     # ---- commands ----
 
@@ -233,11 +244,14 @@ class Responder:
         self, interaction: Interaction, job: DraftJob, writer: Writer, restore: StoredDraft | None = None
     ) -> None:
         """Stream `job` into `writer`; on failure put back what was there and say why, privately."""
+        task = asyncio.current_task()
+        if task is not None:
+            self.writing.add(task)
         try:
             draft = await self._stream(job, writer, interaction.user.mention)
             await self._finish(writer, draft)
         except Exception as exc:
-            log.warning("interaction %s: the draft failed: %s", interaction.id, type(exc).__name__)
+            log.info("interaction %s: the draft failed: %s", interaction.id, type(exc).__name__)
             if restore is not None:
                 await self._restore(writer, restore)
                 await self._say_privately(interaction, exc)
@@ -245,6 +259,8 @@ class Responder:
                 await self._failed(interaction, writer, exc)
         finally:
             await job.aclose()
+            if task is not None:
+                self.writing.discard(task)
 
     async def _stream(self, job: DraftJob, writer: Writer, user_name: str) -> StoredDraft:
         texts: dict[int, str] = {}
@@ -301,7 +317,14 @@ class Responder:
         if isinstance(exc, DuplicateDelivery):
             return
         text = "⚠️ " + user_message(exc)
-        log.info("interaction %s answered privately: %s", interaction.id, text)
+        expected = isinstance(exc, BotError | EngineError)  # said in plain words; no trace needed
+        log.log(
+            logging.INFO if expected else logging.ERROR,
+            "interaction %s answered privately: %s",
+            interaction.id,
+            text,
+            exc_info=None if expected else exc,
+        )
         try:
             if edit:
                 await interaction.edit_original_response(content=text)

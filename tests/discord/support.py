@@ -18,7 +18,8 @@ from engine.interface import Engine
 from tests.fakes.discord_api import FakeDiscord, Json
 
 # Short generations: CPU is scarce. `length:N` inside the prompt is the grammar's token count.
-SHORT = "length:24"
+SHORT = "length:16"  # the grammar's minimum
+SHORTENABLE = "length:24"  # room for Shorter to be shorter
 
 
 def tuned(config: AppConfig, **discord: Any) -> AppConfig:

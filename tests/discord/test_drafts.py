@@ -11,7 +11,16 @@ from pathlib import Path
 
 from bot.config import AppConfig
 from engine.backends.transformers.async_engine import AsyncEngine
-from tests.discord.support import SHORT, Harness, custom_ids, draft_id_of, has_buttons, running, tuned
+from tests.discord.support import (
+    SHORT,
+    SHORTENABLE,
+    Harness,
+    custom_ids,
+    draft_id_of,
+    has_buttons,
+    running,
+    tuned,
+)
 from tests.fakes.discord_api import (
     CALLBACK_DEFERRED,
     CALLBACK_DEFERRED_UPDATE,
@@ -20,7 +29,7 @@ from tests.fakes.discord_api import (
     Json,
 )
 
-GENERATION_TIMEOUT = 600.0  # the CPU is shared; a 24-token draft normally takes seconds
+GENERATION_TIMEOUT = 600.0  # the CPU is shared; a 16-token draft normally takes seconds
 INFO_LINE = re.compile(r"^-# X \(Twitter\) · casual · \d+/280 chars · \d+ words · \d+\.\ds$", re.M)
 
 
@@ -73,7 +82,7 @@ async def test_command_defers_streams_and_finishes_with_buttons(
         draft_id = draft_id_of(final)
         stored = await h.service.assistant.get(draft_id)
         assert stored.brief.tone == "casual" and stored.brief.platform == "x"
-        assert stored.brief.max_length == 24, "length:24 inside the prompt is the grammar's"
+        assert stored.brief.max_length == 16, "length:16 inside the prompt is the grammar's"
         assert stored.brief.prompt == "A spring sale at a bike shop"
         assert stored.origin.front_door == "discord" and stored.origin.workspace_id == guild.id
         assert stored.origin.user_id == "2200000000000000001"
@@ -98,7 +107,7 @@ async def test_every_button_with_its_store_rows(
         cmd = await h.send(
             fake.command(
                 "postpulse",
-                {"prompt": f"{SHORT} A bike shop's spring sale", "tone": "casual", "platform": "x"},
+                {"prompt": f"{SHORTENABLE} A bike shop's spring sale", "tone": "casual", "platform": "x"},
             )
         )
         message = await finished(h, cmd)

@@ -51,13 +51,13 @@ class VllmConfig(_Strict):
     port: int = Field(0, ge=0, le=65535)  # 0: a free loopback port
     # auto: model.dtype when set, else bf16 on a CPU with bf16 units (fp32 without), vLLM's choice on CUDA
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
-    kv_cache_gib: float = Field(1.0, gt=0)  # VLLM_CPU_KVCACHE_SPACE (CPU build)
+    kv_cache_gib: int = Field(1, ge=1)  # VLLM_CPU_KVCACHE_SPACE, whole GiB (CPU build)
     max_model_len: int = Field(2048, ge=128)
     max_num_seqs: int = Field(64, ge=1)
     cpu_threads: str | None = None  # VLLM_CPU_OMP_THREADS_BIND core list, e.g. "0-1"; None: every core
     adapter_mode: Literal["merged", "lora"] = "merged"  # merged on CPU (LoRA unmerged costs 4x); lora on GPUs
     extra_args: list[str] = Field(default_factory=list)
-    startup_timeout_s: float = Field(300.0, gt=0)
+    startup_timeout_s: float = Field(600.0, gt=0)  # 35-100 s on 2 idle cores; far longer under load
     restart_backoff_s: float = Field(1.0, ge=0)
     restart_backoff_max_s: float = Field(30.0, ge=0)
     max_restarts: int = Field(5, ge=0)  # consecutive failed restarts before the engine is dead

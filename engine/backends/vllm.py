@@ -205,7 +205,7 @@ class VllmEngine:
         cmd = [str(self.python), "-m", SERVER_MODULE, "--model", str(self.model_dir)]
         cmd += ["--host", "127.0.0.1", "--port", str(self.port), "--served-model-name", self.model_name]
         # --no-async-scheduling: with async scheduling a seeded request kills its CPU worker.
-        cmd += ["--no-async-scheduling", "--generation-config", "vllm"]
+        cmd += ["--no-async-scheduling", "--generation-config", "vllm", "--disable-uvicorn-access-log"]
         cmd += ["--max-model-len", str(c.max_model_len), "--max-num-seqs", str(c.max_num_seqs)]
         dtype = self._dtype()
         if dtype:
@@ -338,10 +338,14 @@ class VllmEngine:
             await asyncio.wait_for(proc.wait(), 15)
         except TimeoutError:
             log.warning("vLLM did not stop within 15s; killing it")
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)  # the engine core may outlive the API server
         with contextlib.suppress(asyncio.TimeoutError, ProcessLookupError):
             await asyncio.wait_for(proc.wait(), 5)
+        for _ in range(50):  # the engine core may outlive the API server: kill it, wait for it to go
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                break
+            await asyncio.sleep(0.1)
 
 
 async def start_vllm(

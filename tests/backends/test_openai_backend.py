@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from engine.backends.openai import OpenAIEngine
+from engine.backends.openai import OpenAIEngine, start_openai
 from engine.config import EngineConfig, OpenAIConfig
 from engine.errors import EngineError, EngineOverloaded, EngineTimeout, EngineUnavailable, InvalidRequest
 from engine.interface import generate
@@ -266,4 +266,4 @@ async def test_an_unreachable_server_is_reported_and_requests_fail_clearly() -> 
 async def test_without_a_model_name_an_unreachable_server_fails_the_start() -> None:
     config = OpenAIConfig(base_url="http://127.0.0.1:9/v1")
     with pytest.raises(EngineUnavailable, match=r"cannot reach the model server at http://127\.0\.0\.1:9/v1"):
-        await OpenAIEngine(config, EngineConfig(), env={}).start()
+        await start_openai(config, EngineConfig(), env={})

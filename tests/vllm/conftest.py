@@ -22,16 +22,20 @@ from tests.http.support import Server, serving, tuned
 REPO = Path(__file__).resolve().parents[2]
 VLLM_PYTHON = REPO / ".venv-vllm" / "bin" / "python"
 
-if not VLLM_PYTHON.is_file():
-    pytest.skip(
-        "the vLLM venv (.venv-vllm) is missing: run scripts/setup-vllm.sh (make test does)",
-        allow_module_level=True,
-    )
+# Each test module here carries this mark: skipped only where the venv is missing.
+needs_vllm = pytest.mark.skipif(
+    not VLLM_PYTHON.is_file(),
+    reason="the vLLM venv (.venv-vllm) is missing: run scripts/setup-vllm.sh (make test does)",
+)
 
 
 def vllm_limits(tmp: Path, **vllm: object) -> EngineConfig:
     """Small, fast settings: short contexts, 1 GiB of KV cache, no fallback (these tests want vLLM)."""
     settings = {"max_model_len": 1024, "max_num_seqs": 32, "kv_cache_gib": 1, "fallback": False}
+    settings["startup_timeout_s"] = 900
+    # No torch.compile warm-up: the start takes ~70 s instead of ~3 min on a busy 2-core box, and
+    # these tests check behaviour, not speed (bench/backends.py measures the production flags).
+    settings["extra_args"] = ["--enforce-eager"]
     settings["log_file"] = str(tmp / "vllm-server.log")
     settings.update(vllm)
     return EngineConfig(

@@ -23,9 +23,9 @@ from engine.backends.merged import MARKER
 from engine.backends.vllm import VllmEngine
 from engine.config import ModelConfig
 from tests.http.support import serving, tuned
-from tests.vllm.conftest import vllm_limits
+from tests.vllm.conftest import needs_vllm, vllm_limits
 
-pytestmark = pytest.mark.vllm
+pytestmark = [pytest.mark.vllm, needs_vllm]
 
 BRIEF = {"prompt": "Our gym opens at 5am", "platform": "linkedin", "tone": "professional", "max_length": 400}
 
@@ -86,7 +86,11 @@ async def test_a_killed_child_fails_its_request_reports_it_and_comes_back(
     finally:
         await engine.shutdown()
     assert engine.proc is not None and engine.proc.returncode is not None
-    assert not live_members(engine.proc.pid)  # the whole group (API server + engine core) is gone
+    for _ in range(50):  # the whole group (API server + engine core) is gone
+        if not live_members(engine.proc.pid):
+            break
+        await asyncio.sleep(0.1)
+    assert not live_members(engine.proc.pid)
 
 
 def live_members(group: int) -> list[int]:

@@ -48,6 +48,7 @@ test: lint typecheck pytest
 bench: install vllm-venv
 	$(BIN)/python -m bench.engine
 	$(BIN)/python -m bench.backends
+	$(BIN)/python -m bench.slack_ack
 
 train: install
 	$(BIN)/postpulse train --config configs/training.yaml

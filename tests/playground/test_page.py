@@ -7,7 +7,6 @@ import itertools
 import re
 from collections.abc import AsyncIterator
 
-import aiohttp
 import pytest
 import pytest_asyncio
 from playwright.async_api import Page, expect
@@ -172,21 +171,68 @@ async def limited_server(
         yield srv
 
 
-async def test_over_the_rate_says_when_to_try_again(page: Page, limited_server: Server) -> None:
-    # Spend this address's one request of the minute.
-    async with (
-        aiohttp.ClientSession() as client,
-        client.post(limited_server.url + "/generate-text", json={"prompt": ""}) as resp,
-    ):
-        assert resp.status == 422
+async def test_over_the_rate_keeps_the_draft_and_says_when_to_try_again(
+    page: Page, limited_server: Server
+) -> None:
+    """One request a minute: the first draft spends it; a remix is refused and the draft stays."""
     await open_playground(page, limited_server.url)
     await fill_brief(page)
     await page.get_by_role("button", name="Generate").click()
-    alert = page.get_by_role("alert")
+    await wait_for_draft(page)
+    group = page.locator(".draft-group").first
+    draft_id = await group.get_attribute("data-draft-id")
+    text = await page.locator("article.draft .post-text").first.text_content()
+
+    await page.get_by_role("button", name="Shorter").click()
+    card_error = page.locator("article.draft .error")
+    await expect(card_error).to_contain_text(re.compile(r"try again in \d+ s"))
+    assert await group.get_attribute("data-draft-id") == draft_id  # nothing lost
+    assert await page.locator("article.draft .post-text").first.text_content() == text
+    await expect(page.get_by_role("button", name="Shorter")).to_be_enabled()
+
+    await page.get_by_role("button", name="Generate").click()
+    alert = page.locator("#form-error")
     await expect(alert).to_contain_text(re.compile(r"try again in \d+ s"))
     first = int(re.findall(r"in (\d+) s", await alert.inner_text())[0])
-    assert 50 <= first <= 60
+    assert 1 <= first <= 60
     await expect(alert).not_to_contain_text(f"in {first} s", timeout=3000)  # it counts down
+
+
+async def test_previews_fold_like_the_platforms(page: Page, playground: Server) -> None:
+    """The page's own preview module in the browser: Instagram folds at ~125 characters, LinkedIn
+    after two lines, X shows the whole post. (No model: the text is given.)"""
+    await open_playground(page, playground.url)
+    long_text = " ".join(["Spring is here and every bike in the shop is twenty percent off."] * 6)
+    shown = await page.evaluate(
+        """async (text) => {
+            const { Preview } = await import("/playground/preview.js");
+            const catalog = await (await fetch("/v1/catalog")).json();
+            const out = {};
+            for (const name of ["instagram", "linkedin", "x"]) {
+              const box = document.createElement("div");
+              box.style.width = "360px";
+              document.querySelector("#drafts").append(box);
+              const preview = new Preview(box, catalog.platforms.find((p) => p.name === name));
+              preview.set(text);
+              const body = box.querySelector(".post-text");
+              const toggle = box.querySelector(".fold-toggle");
+              const lineHeight = parseFloat(getComputedStyle(body).lineHeight);
+              out[name] = {
+                text: body.textContent, lines: Math.round(body.clientHeight / lineHeight),
+                toggle: toggle && !toggle.hidden ? toggle.textContent : null,
+              };
+              if (toggle) { toggle.click(); out[name].opened = body.textContent; }
+            }
+            return out;
+        }""",
+        long_text,
+    )
+    insta = shown["instagram"]
+    assert insta["toggle"] == "… more"
+    assert insta["text"].startswith("yourbrand") and 100 <= len(insta["text"]) - len("yourbrand") <= 125
+    assert insta["opened"] == "yourbrand" + long_text
+    assert shown["linkedin"]["toggle"] == "…see more" and shown["linkedin"]["lines"] == 2
+    assert shown["x"]["text"] == long_text and shown["x"]["toggle"] is None
 
 
 async def test_api_key_field_when_keys_are_configured(
@@ -236,6 +282,11 @@ async def test_remix_replaces_the_draft_and_ratings_are_stored(
     witty_id = _draft_id(await group.get_attribute("data-draft-id"))
     text = await page.locator("article.draft .post-text").first.text_content()
     meter = await page.locator("article.draft .meter .chars").first.inner_text()
+
+    await page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    await page.get_by_role("button", name="Copy").click()
+    await expect(page.locator("article.draft .note").first).to_have_text("Copied to the clipboard.")
+    assert await page.evaluate("navigator.clipboard.readText()") == text
 
     up = page.get_by_role("button", name="Rate up")
     await up.click()

@@ -1,14 +1,13 @@
 // The playground: a brief form filled from /v1/catalog, drafts streamed from /generate-text, and the
 // remix / rating buttons on each draft going to the same draft routes (and store) as the chat bots.
 import { Api, ApiError, plainWords } from "./api.js";
-import { Preview, codePoints } from "./preview.js";
+import { $, label } from "./dom.js";
+import { DraftGroup, copyText } from "./drafts.js";
 
 const api = new Api();
-const $ = (selector, root = document) => root.querySelector(selector);
 const form = $("#brief");
-const state = { catalog: null, platforms: new Map(), auth: false, busyTimer: null, controller: null };
+const state = { catalog: null, auth: false, busyTimer: null };
 
-const HASHTAG = /(?<![\w#])#([A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*)/g; // bot/postprocess.py's HASHTAG
 
 // ---------- the server: auth, catalogue, readiness ----------
 
@@ -43,7 +42,6 @@ async function loadCatalog() {
   suggest($("#tones"), tones.map((t) => [t.name, t.description]));
   suggest($("#platforms"), platforms.map((p) => [p.name, p.display_name]));
   suggest($("#industries"), industries.map((i) => [i.name, i.audience]));
-  platforms.forEach((p) => state.platforms.set(p.name, p));
   $("#variants").max = String(limits.max_variants);
   $("#max_length").max = String(limits.max_length);
   $("#max_length").value = String(limits.default_max_length);
@@ -66,14 +64,6 @@ function platformFor(typed) {
   return null;
 }
 
-const label = (name) => name.charAt(0).toUpperCase() + name.slice(1).replaceAll("_", " ");
-
-function fill(select, options, preferred) {
-  const keep = select.value;
-  select.replaceChildren(...options.map(([value, text]) => new Option(text, value)));
-  const names = options.map(([value]) => value);
-  select.value = names.includes(keep) && keep ? keep : names.includes(preferred) ? preferred : names[0];
-}
 
 async function watchReadiness() {
   const badge = $("#server-status");
@@ -193,163 +183,6 @@ function countDown(box, error) {
   }, 1000);
 }
 
-// ---------- drafts ----------
-
-class DraftCard {
-  constructor(group, index, platform) {
-    this.node = $("#draft-template").content.firstElementChild.cloneNode(true);
-    this.index = index;
-    this.platform = platform;
-    this.preview = new Preview($(".preview", this.node), platform);
-    this.title = $(".draft-title", this.node);
-    this.title.id = `draft-${crypto.randomUUID()}`;
-    this.node.setAttribute("aria-labelledby", this.title.id);
-    $('[data-action="up"]', this.node).setAttribute("aria-label", "Rate up (good draft)");
-    $('[data-action="down"]', this.node).setAttribute("aria-label", "Rate down (bad draft)");
-    const tones = $(".tone-choice", this.node);
-    fill(tones, state.catalog.tones.map((t) => [t.name, label(t.name)]), "");
-    this.node.addEventListener("click", (event) => {
-      const button = event.target.closest("button[data-action]");
-      if (button) group.act(this, button.dataset.action, button);
-    });
-    this.setText("", true);
-  }
-
-  setText(text, streaming) {
-    this.text = text;
-    this.node.classList.toggle("streaming", streaming);
-    this.node.setAttribute("aria-busy", String(streaming));
-    this.preview.set(text);
-    const limit = this.platform.char_limit;
-    const count = codePoints(text);
-    const meter = $(".meter", this.node);
-    $(".chars", meter).textContent = `${count} / ${limit}`;
-    meter.classList.toggle("over", count > limit);
-    $(".meter-bar span", this.node).style.width = `${Math.min(100, (100 * count) / limit)}%`;
-    const tags = text.match(HASHTAG) || [];
-    const { min, max } = this.platform.hashtags;
-    $(".tags", meter).textContent =
-      `${tags.length} hashtag${tags.length === 1 ? "" : "s"} (${this.platform.display_name}: ${min}–${max})`;
-  }
-
-  setButtons(enabled) {
-    this.node.querySelectorAll("button[data-action], select").forEach((b) => (b.disabled = !enabled));
-  }
-
-  note(text) {
-    $(".note", this.node).textContent = text;
-  }
-}
-
-/** One draft (all its variants). A remix replaces the group's cards in place with the new draft's. */
-class DraftGroup {
-  constructor() {
-    this.node = document.createElement("div");
-    this.node.className = "draft-group";
-    this.cards = [];
-    this.draftId = null;
-    this.tone = null; // the current draft's tone: "Another tone" offers the others first
-  }
-
-  reset(count, platform, heading) {
-    this.cards = Array.from({ length: count }, (_, i) => new DraftCard(this, i, platform));
-    this.cards.forEach((card, i) => {
-      card.title.textContent = count > 1 ? `Variant ${i + 1}` : "Draft";
-      $(".draft-meta", card.node).textContent = heading;
-      card.setButtons(false);
-    });
-    this.node.replaceChildren(...this.cards.map((c) => c.node));
-    this.errorBox = null;
-  }
-
-  async run(path, body, count, platform, heading) {
-    this.reset(count, platform, `${heading} · writing…`);
-    const texts = new Array(count).fill("");
-    try {
-      const done = await api.stream(path, body, ({ index, text }) => {
-        const card = this.cards[index];
-        if (!card) return;
-        texts[index] += text;
-        card.setText(texts[index].trimStart(), true);
-      });
-      this.finish(done, heading);
-      return done;
-    } catch (error) {
-      this.fail(error);
-      throw error;
-    }
-  }
-
-  finish(done, heading) {
-    this.draftId = done.draft_id || null;
-    this.node.dataset.draftId = this.draftId || "";
-    const variants = done.variants && done.variants.length ? done.variants : [{ text: done.generated_text }];
-    const platform = state.platforms.get(done.platform) || this.cards[0].platform;
-    if (variants.length !== this.cards.length || platform !== this.cards[0].platform) {
-      this.reset(variants.length, platform, heading);
-    }
-    this.cards.forEach((card, i) => {
-      card.setText(variants[i].text, false);
-      card.setButtons(Boolean(this.draftId));
-      card.node.dataset.variant = String(i);
-      const other = state.catalog.tones.find((t) => t.name !== this.tone);
-      if (other) $(".tone-choice", card.node).value = other.name;
-      $(".draft-meta", card.node).textContent = `${heading} · ${done.generation_time || ""}`;
-    });
-    $("#drafts-empty").hidden = true;
-  }
-
-  fail(error) {
-    this.cards.forEach((card) => card.setText(card.text, false));
-    const box = document.createElement("div");
-    box.className = "error";
-    box.setAttribute("role", "alert");
-    box.textContent = plainWords(error);
-    (this.cards[0] ? this.cards[0].node : this.node).append(box);
-    this.cards.forEach((card) => card.setButtons(Boolean(this.draftId)));
-  }
-
-  async act(card, action, button) {
-    if (action === "copy") return copyText(card.text, (t) => card.note(t));
-    if (!this.draftId) return;
-    if (action === "up" || action === "down") return this.rate(card, action, button);
-    const value = action === "tone" ? $(".tone-choice", card.node).value : undefined;
-    const words = { shorter: "Shorter", longer: "Longer", tone: `Rewritten in a ${label(value || "")} tone` };
-    const body = { action, ...(value ? { value } : {}) };
-    const heading = `${words[action]} · ${card.platform.display_name}`;
-    if (value) this.tone = value;
-    try {
-      await this.run(`/v1/drafts/${encodeURIComponent(this.draftId)}/remix`, body,
-        this.cards.length, card.platform, heading);
-      this.cards[0].node.focus({ preventScroll: true });
-    } catch {
-      /* shown on the card by fail() */
-    }
-  }
-
-  async rate(card, rating, button) {
-    try {
-      await api.json(`/v1/drafts/${encodeURIComponent(this.draftId)}/rating`, {
-        method: "POST", body: { variant: card.index, rating },
-      });
-    } catch (error) {
-      card.note(plainWords(error));
-      return;
-    }
-    card.node.querySelectorAll(".rate").forEach((b) => b.setAttribute("aria-pressed", String(b === button)));
-    card.note(rating === "up" ? "Thanks — marked as a good draft." : "Thanks — marked as a poor draft.");
-  }
-}
-
-async function copyText(text, report) {
-  try {
-    await navigator.clipboard.writeText(text);
-    report("Copied to the clipboard.");
-  } catch {
-    report("Copying was blocked by the browser; select the text and copy it by hand.");
-  }
-}
-
 async function generate(event) {
   event.preventDefault();
   clearFormError();
@@ -363,7 +196,7 @@ async function generate(event) {
   // An unknown platform still goes to the server, which says what is wrong; the card needs a shape.
   const platform = platformFor(body.platform) || state.catalog.platforms[0];
   const count = Number.isInteger(body.variants) && body.variants > 0 ? Math.min(body.variants, 5) : 1;
-  const group = new DraftGroup();
+  const group = new DraftGroup(api, state.catalog);
   group.tone = body.tone;
   const button = $("#generate");
   button.disabled = true;

@@ -14,43 +14,51 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import json
 import re
-import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
-DISCORD_EPOCH_MS = 1420070400000
-TOKEN_LIFETIME_S = 15 * 60
+from tests.fakes.discord_gateway import FakeGateway
+from tests.fakes.discord_interactions import InteractionsMixin
+from tests.fakes.discord_payloads import (
+    APPLICATION_COMMAND,
+    AUTOCOMPLETE,
+    CALLBACK_DEFERRED,
+    CALLBACK_DEFERRED_UPDATE,
+    CALLBACK_MESSAGE,
+    CALLBACK_UPDATE,
+    FLAG_EPHEMERAL,
+    FLAG_LOADING,
+    TOKEN_LIFETIME_S,
+    Guild,
+    Json,
+    Token,
+    application_payload,
+    iso,
+    message_payload,
+    snowflake,
+    user_payload,
+)
 
-# Opcodes and interaction types, as in Discord's documentation.
-OP_DISPATCH, OP_HEARTBEAT, OP_IDENTIFY, OP_RESUME, OP_HELLO, OP_HEARTBEAT_ACK = 0, 1, 2, 6, 10, 11
-APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE = 2, 3, 4
-# Callback types: 4 message, 5 deferred message ("thinking"), 6 deferred update, 7 update, 8 choices.
-CALLBACK_MESSAGE, CALLBACK_DEFERRED, CALLBACK_DEFERRED_UPDATE, CALLBACK_UPDATE = 4, 5, 6, 7
-FLAG_EPHEMERAL = 1 << 6
-FLAG_LOADING = 1 << 7
-
-Json = dict[str, Any]
-
-
-_increment = itertools.count()
-
-
-def snowflake(at: float | None = None) -> str:
-    """A Discord id whose timestamp is `at` (epoch seconds, default now), as discord.py reads it."""
-    ms = int((time.time() if at is None else at) * 1000)
-    return str(((ms - DISCORD_EPOCH_MS) << 22) | (next(_increment) % 4096))
-
-
-def iso(at: float | None = None) -> str:
-    return datetime.fromtimestamp(time.time() if at is None else at, UTC).isoformat()
+__all__ = [
+    "APPLICATION_COMMAND",
+    "AUTOCOMPLETE",
+    "CALLBACK_DEFERRED",
+    "CALLBACK_DEFERRED_UPDATE",
+    "CALLBACK_MESSAGE",
+    "CALLBACK_UPDATE",
+    "FLAG_EPHEMERAL",
+    "Call",
+    "Callback",
+    "FakeDiscord",
+    "Guild",
+    "Json",
+]
 
 
 @dataclass
@@ -75,31 +83,7 @@ class Callback:
     at: float  # time.monotonic()
 
 
-@dataclass
-class Token:
-    interaction_id: str
-    channel_id: str
-    created: float  # time.time()
-    message_id: str | None = None  # the message the interaction is about (component) or created
-    ephemeral: bool = False
-
-
-@dataclass
-class Guild:
-    id: str
-    name: str
-    channel_ids: list[str]
-
-
-@dataclass
-class _Connection:
-    ws: web.WebSocketResponse
-    shard: tuple[int, int] = (0, 1)
-    seq: int = 0
-    session_id: str = field(default_factory=lambda: secrets.token_hex(8))
-
-
-class FakeDiscord:
+class FakeDiscord(InteractionsMixin):
     def __init__(
         self,
         *,
@@ -122,10 +106,15 @@ class FakeDiscord:
         self.deleted: set[str] = set()
         self.message_token: dict[str, str] = {}  # message id -> the interaction token that created it
         self.tokens: dict[str, Token] = {}
-        self.identifies: list[Json] = []
-        self.heartbeats = 0
-        self.resumes = 0
-        self.connections: list[_Connection] = []
+        self.gateway = FakeGateway(
+            bot_token=bot_token,
+            bot_user=self.bot_user,
+            application_id=application_id,
+            guilds=self.guilds,
+            heartbeat_interval_ms=heartbeat_interval_ms,
+            url=lambda: self.gateway_url,
+            notify=self._notify,
+        )
         self.failures: list[tuple[re.Pattern[str], str, int, Json]] = []
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -135,7 +124,7 @@ class FakeDiscord:
 
     async def start(self) -> FakeDiscord:
         app = web.Application(middlewares=[self._record])
-        app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/gateway", self.gateway.handle)
         api = "/api/v10"
         app.router.add_get(api + "/users/@me", self._me)
         app.router.add_get(api + "/oauth2/applications/@me", self._application)
@@ -157,7 +146,7 @@ class FakeDiscord:
         return self
 
     async def close(self) -> None:
-        for conn in list(self.connections):
+        for conn in list(self.gateway.connections):
             with contextlib.suppress(Exception):
                 await conn.ws.close()
         if self._runner is not None:
@@ -253,147 +242,17 @@ class FakeDiscord:
             key=lambda m: int(m["id"]),
         )
 
-    # ---- interactions ----
+    @property
+    def identifies(self) -> list[Json]:
+        return self.gateway.identifies
 
-    def command(
-        self,
-        name: str,
-        options: dict[str, Any] | None = None,
-        *,
-        guild: Guild | None = None,
-        channel_id: str | None = None,
-        user_id: str = "2200000000000000001",
-        focused: str | None = None,
-    ) -> Json:
-        """An APPLICATION_COMMAND interaction (or AUTOCOMPLETE when `focused` names an option)."""
-        typed = {bool: 5, int: 4, float: 10, str: 3}
-        opts = [
-            {"name": k, "type": typed[type(v)], "value": v, **({"focused": True} if k == focused else {})}
-            for k, v in (options or {}).items()
-        ]
-        data = {"id": self._command_id(name), "name": name, "type": 1, "options": opts}
-        kind = AUTOCOMPLETE if focused else APPLICATION_COMMAND
-        return self._interaction(kind, data, guild=guild, channel_id=channel_id, user_id=user_id)
+    @property
+    def heartbeats(self) -> int:
+        return self.gateway.heartbeats
 
-    def click(
-        self,
-        message: Json,
-        custom_id: str,
-        *,
-        values: list[str] | None = None,
-        user_id: str = "2200000000000000001",
-    ) -> Json:
-        """A MESSAGE_COMPONENT interaction on `message` (a button, or a select when `values` is given)."""
-        data: Json = {"custom_id": custom_id, "component_type": 2 if values is None else 3}
-        if values is not None:
-            data["values"] = values
-        guild = next((g for g in self.guilds if g.id == message.get("guild_id")), None)
-        return self._interaction(
-            MESSAGE_COMPONENT,
-            data,
-            guild=guild,
-            channel_id=message["channel_id"],
-            user_id=user_id,
-            message=message,
-        )
-
-    def direct_message(
-        self, name: str, options: dict[str, Any], user_id: str = "2200000000000000002"
-    ) -> Json:
-        payload = self.command(name, options, user_id=user_id)
-        dm = snowflake()
-        payload.pop("guild_id")
-        member = payload.pop("member")
-        payload.update(
-            user=member["user"],
-            channel_id=dm,
-            context=1,
-            channel={"id": dm, "type": 1, "recipients": [member["user"]]},
-        )
-        self.tokens[payload["token"]].channel_id = dm
-        return payload
-
-    async def send_interaction(self, payload: Json) -> None:
-        """Dispatch INTERACTION_CREATE on the shard that holds the interaction's guild."""
-        await self.dispatch("INTERACTION_CREATE", payload, guild_id=payload.get("guild_id"))
-
-    async def dispatch(self, event: str, data: Json, guild_id: str | None = None) -> None:
-        conns = [c for c in self.connections if not c.ws.closed]
-        if guild_id is not None:
-            conns = [c for c in conns if shard_of(guild_id, c.shard[1]) == c.shard[0]]
-        else:
-            conns = [c for c in conns if c.shard[0] == 0]
-        if not conns:
-            raise AssertionError(f"no gateway connection for {event} (guild {guild_id})")
-        conn = conns[-1]
-        conn.seq += 1
-        await conn.ws.send_str(json.dumps({"op": OP_DISPATCH, "t": event, "s": conn.seq, "d": data}))
-
-    def _command_id(self, name: str) -> str:
-        for commands in self.commands.values():
-            for cmd in commands:
-                if cmd["name"] == name:
-                    return str(cmd["id"])
-        return snowflake()
-
-    def _interaction(
-        self,
-        kind: int,
-        data: Json,
-        *,
-        guild: Guild | None,
-        channel_id: str | None,
-        user_id: str,
-        message: Json | None = None,
-    ) -> Json:
-        guild = guild or self.guilds[0]
-        channel_id = channel_id or guild.channel_ids[0]
-        interaction_id, token = snowflake(), "itok-" + secrets.token_urlsafe(24)
-        self.tokens[token] = Token(
-            interaction_id, channel_id, time.time(), message_id=message["id"] if message else None
-        )
-        user = user_payload(user_id, f"user{user_id[-3:]}")
-        payload: Json = {
-            "id": interaction_id,
-            "application_id": self.application_id,
-            "type": kind,
-            "data": data,
-            "guild_id": guild.id,
-            "channel_id": channel_id,
-            "channel": {
-                "id": channel_id,
-                "type": 0,
-                "guild_id": guild.id,
-                "name": "general",
-                "position": 0,
-                "permission_overwrites": [],
-                "nsfw": False,
-                "parent_id": None,
-            },
-            "member": {
-                "user": user,
-                "roles": [],
-                "joined_at": iso(),
-                "deaf": False,
-                "mute": False,
-                "flags": 0,
-                "permissions": str((1 << 41) - 1),
-                "nick": None,
-                "avatar": None,
-            },
-            "token": token,
-            "version": 1,
-            "app_permissions": str((1 << 41) - 1),
-            "locale": "en-US",
-            "guild_locale": "en-US",
-            "entitlements": [],
-            "authorizing_integration_owners": {"0": guild.id},
-            "context": 0,
-            "attachment_size_limit": 10485760,
-        }
-        if message is not None:
-            payload["message"] = message
-        return payload
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
 
     # ---- REST handlers ----
 
@@ -420,8 +279,7 @@ class FakeDiscord:
             response = self._injected(request) or await handler(request)
         call.status = response.status
         self.calls.append(call)
-        async with self._changed:
-            self._changed.notify_all()
+        await self._notify()
         return response
 
     def _injected(self, request: web.Request) -> web.Response | None:
@@ -442,23 +300,7 @@ class FakeDiscord:
         return _json(self.bot_user)
 
     async def _application(self, request: web.Request) -> web.Response:
-        return _json(
-            {
-                "id": self.application_id,
-                "name": "PostPulse",
-                "icon": None,
-                "description": "",
-                "bot_public": True,
-                "bot_require_code_grant": False,
-                "verify_key": "00" * 32,
-                "owner": user_payload("3300000000000000001", "owner"),
-                "flags": 0,
-                "team": None,
-                "rpc_origins": [],
-                "summary": "",
-                "interactions_endpoint_url": None,
-            }
-        )
+        return _json(application_payload(self.application_id))
 
     async def _gateway_info(self, request: web.Request) -> web.Response:
         return _json(
@@ -573,27 +415,7 @@ class FakeDiscord:
         self, channel_id: str, data: Json, *, flags: int, interaction_id: str | None = None
     ) -> Json:
         guild = next((g.id for g in self.guilds if channel_id in g.channel_ids), None)
-        message = {
-            "id": snowflake(),
-            "channel_id": channel_id,
-            "author": self.bot_user,
-            "content": data.get("content") or "",
-            "timestamp": iso(),
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
-            "attachments": [],
-            "embeds": data.get("embeds") or [],
-            "pinned": False,
-            "type": 0,
-            "components": data.get("components") or [],
-            "flags": flags,
-            "webhook_id": self.application_id if interaction_id else None,
-            "application_id": self.application_id,
-            "allowed_mentions": data.get("allowed_mentions"),
-        }
+        message = message_payload(channel_id, data, flags, self.bot_user, self.application_id, interaction_id)
         if guild is not None:
             message["guild_id"] = guild
         self.messages[str(message["id"])] = message
@@ -606,155 +428,6 @@ class FakeDiscord:
         message["flags"] &= ~FLAG_LOADING
         message["edited_timestamp"] = iso()
         return message
-
-    # ---- gateway ----
-
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        conn = _Connection(ws)
-        self.connections.append(conn)
-        await ws.send_str(
-            json.dumps({"op": OP_HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
-        )
-        async for msg in ws:
-            if msg.type != WSMsgType.TEXT:
-                break
-            frame = json.loads(msg.data)
-            op, data = frame.get("op"), frame.get("d")
-            if op == OP_HEARTBEAT:
-                self.heartbeats += 1
-                await ws.send_str(json.dumps({"op": OP_HEARTBEAT_ACK}))
-            elif op == OP_IDENTIFY:
-                await self._identify(conn, data)
-            elif op == OP_RESUME:
-                self.resumes += 1
-                conn.seq = int(data.get("seq") or 0) + 1
-                await ws.send_str(json.dumps({"op": OP_DISPATCH, "t": "RESUMED", "s": conn.seq, "d": {}}))
-            async with self._changed:
-                self._changed.notify_all()
-        return ws
-
-    async def _identify(self, conn: _Connection, data: Json) -> None:
-        if data.get("token") != self.bot_token:
-            await conn.ws.close(code=4004, message=b"Authentication failed.")
-            return
-        self.identifies.append(data)
-        shard = tuple(data.get("shard") or (0, 1))
-        conn.shard = (int(shard[0]), int(shard[1]))
-        mine = [g for g in self.guilds if shard_of(g.id, conn.shard[1]) == conn.shard[0]]
-        conn.seq += 1
-        ready = {
-            "v": 10,
-            "user": self.bot_user,
-            "session_id": conn.session_id,
-            "shard": list(conn.shard),
-            "resume_gateway_url": self.gateway_url,
-            "guilds": [{"id": g.id, "unavailable": True} for g in mine],
-            "application": {"id": self.application_id, "flags": 0},
-            "private_channels": [],
-            "relationships": [],
-            "user_settings": {},
-            "presences": [],
-            "geo_ordered_rtc_regions": [],
-        }
-        await conn.ws.send_str(json.dumps({"op": OP_DISPATCH, "t": "READY", "s": conn.seq, "d": ready}))
-        for guild in mine:
-            conn.seq += 1
-            await conn.ws.send_str(
-                json.dumps({"op": OP_DISPATCH, "t": "GUILD_CREATE", "s": conn.seq, "d": guild_payload(guild)})
-            )
-
-
-def shard_of(guild_id: str, shard_count: int) -> int:
-    """Discord's shard formula."""
-    return (int(guild_id) >> 22) % max(1, shard_count)
-
-
-def user_payload(user_id: str, name: str, *, bot: bool = False) -> Json:
-    return {
-        "id": user_id,
-        "username": name,
-        "discriminator": "0",
-        "global_name": name.title(),
-        "avatar": None,
-        "bot": bot,
-        "public_flags": 0,
-        "flags": 0,
-        "mfa_enabled": False,
-        "verified": True,
-        "email": None,
-    }
-
-
-def guild_payload(guild: Guild) -> Json:
-    now = iso()
-    return {
-        "id": guild.id,
-        "name": guild.name,
-        "icon": None,
-        "owner_id": "3300000000000000001",
-        "roles": [
-            {
-                "id": guild.id,
-                "name": "@everyone",
-                "permissions": "2248473465835073",
-                "position": 0,
-                "color": 0,
-                "hoist": False,
-                "managed": False,
-                "mentionable": False,
-                "flags": 0,
-            }
-        ],
-        "emojis": [],
-        "stickers": [],
-        "features": [],
-        "member_count": 2,
-        "members": [],
-        "presences": [],
-        "voice_states": [],
-        "threads": [],
-        "stage_instances": [],
-        "guild_scheduled_events": [],
-        "channels": [
-            {
-                "id": cid,
-                "type": 0,
-                "name": f"general-{i}",
-                "position": i,
-                "permission_overwrites": [],
-                "nsfw": False,
-                "parent_id": None,
-                "topic": None,
-                "last_message_id": None,
-                "rate_limit_per_user": 0,
-            }
-            for i, cid in enumerate(guild.channel_ids)
-        ],
-        "joined_at": now,
-        "large": False,
-        "unavailable": False,
-        "verification_level": 0,
-        "default_message_notifications": 0,
-        "explicit_content_filter": 0,
-        "mfa_level": 0,
-        "premium_tier": 0,
-        "system_channel_flags": 0,
-        "preferred_locale": "en-US",
-        "nsfw_level": 0,
-        "afk_timeout": 300,
-        "afk_channel_id": None,
-        "system_channel_id": None,
-        "vanity_url_code": None,
-        "description": None,
-        "banner": None,
-        "splash": None,
-        "discovery_splash": None,
-        "premium_progress_bar_enabled": False,
-        "application_id": None,
-        "max_members": 500000,
-    }
 
 
 def _json(body: Any, status: int = 200) -> web.Response:

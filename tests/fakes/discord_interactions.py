@@ -1,0 +1,128 @@
+"""The interactions a test sends through the fake Discord (tests/fakes/discord_api.py): slash
+commands, autocomplete, button and select clicks, direct messages, each with a live token."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+from tests.fakes.discord_gateway import FakeGateway
+from tests.fakes.discord_payloads import (
+    APPLICATION_COMMAND,
+    AUTOCOMPLETE,
+    MESSAGE_COMPONENT,
+    Guild,
+    Json,
+    Token,
+    interaction_payload,
+    snowflake,
+    user_payload,
+)
+
+
+class InteractionsMixin:
+    application_id: str
+    guilds: list[Guild]
+    tokens: dict[str, Token]
+    commands: dict[str | None, list[Json]]
+    gateway: FakeGateway
+
+    def command(
+        self,
+        name: str,
+        options: dict[str, Any] | None = None,
+        *,
+        guild: Guild | None = None,
+        channel_id: str | None = None,
+        user_id: str = "2200000000000000001",
+        focused: str | None = None,
+    ) -> Json:
+        """An APPLICATION_COMMAND interaction (or AUTOCOMPLETE when `focused` names an option)."""
+        typed = {bool: 5, int: 4, float: 10, str: 3}
+        opts = [
+            {"name": k, "type": typed[type(v)], "value": v, **({"focused": True} if k == focused else {})}
+            for k, v in (options or {}).items()
+        ]
+        data = {"id": self._command_id(name), "name": name, "type": 1, "options": opts}
+        kind = AUTOCOMPLETE if focused else APPLICATION_COMMAND
+        return self._interaction(kind, data, guild=guild, channel_id=channel_id, user_id=user_id)
+
+    def click(
+        self,
+        message: Json,
+        custom_id: str,
+        *,
+        values: list[str] | None = None,
+        user_id: str = "2200000000000000001",
+    ) -> Json:
+        """A MESSAGE_COMPONENT interaction on `message` (a button, or a select when `values` is given)."""
+        data: Json = {"custom_id": custom_id, "component_type": 2 if values is None else 3}
+        if values is not None:
+            data["values"] = values
+        guild = next((g for g in self.guilds if g.id == message.get("guild_id")), None)
+        return self._interaction(
+            MESSAGE_COMPONENT,
+            data,
+            guild=guild,
+            channel_id=message["channel_id"],
+            user_id=user_id,
+            message=message,
+        )
+
+    def direct_message(
+        self, name: str, options: dict[str, Any], user_id: str = "2200000000000000002"
+    ) -> Json:
+        payload = self.command(name, options, user_id=user_id)
+        dm = snowflake()
+        payload.pop("guild_id")
+        member = payload.pop("member")
+        payload.update(
+            user=member["user"],
+            channel_id=dm,
+            context=1,
+            channel={"id": dm, "type": 1, "recipients": [member["user"]]},
+        )
+        self.tokens[payload["token"]].channel_id = dm
+        return payload
+
+    async def send_interaction(self, payload: Json) -> None:
+        """Dispatch INTERACTION_CREATE on the shard that holds the interaction's guild."""
+        await self.gateway.dispatch("INTERACTION_CREATE", payload, guild_id=payload.get("guild_id"))
+
+    def _command_id(self, name: str) -> str:
+        for commands in self.commands.values():
+            for cmd in commands:
+                if cmd["name"] == name:
+                    return str(cmd["id"])
+        return snowflake()
+
+    def _interaction(
+        self,
+        kind: int,
+        data: Json,
+        *,
+        guild: Guild | None,
+        channel_id: str | None,
+        user_id: str,
+        message: Json | None = None,
+    ) -> Json:
+        guild = guild or self.guilds[0]
+        channel_id = channel_id or guild.channel_ids[0]
+        interaction_id, token = snowflake(), "itok-" + secrets.token_urlsafe(24)
+        self.tokens[token] = Token(
+            interaction_id, channel_id, time.time(), message_id=message["id"] if message else None
+        )
+        payload = interaction_payload(
+            self.application_id,
+            interaction_id,
+            token,
+            kind,
+            data,
+            guild,
+            channel_id,
+            user_payload(user_id, f"user{user_id[-3:]}"),
+        )
+        if message is not None:
+            payload["message"] = message
+        return payload

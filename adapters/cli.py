@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES = (
     "adapters.discord.invite",
     "adapters.export",
     "training.cli",
+    "training.feedback",
 )
 
 EXIT_INVALID = 2

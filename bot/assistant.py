@@ -17,12 +17,10 @@ of a bad command, is answered once), then grammar/validation, then the rate limi
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import math
 import random
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,8 +30,9 @@ from bot import grammar, info
 from bot.brief import Brief, make_brief
 from bot.catalog import Catalog
 from bot.config import AppConfig
-from bot.drafts import Draft, DraftDelta, DraftService
+from bot.drafts import Draft, DraftService
 from bot.errors import DuplicateDelivery, InvalidOption
+from bot.jobs import DraftJob
 from bot.limits import UserRateLimiter
 from bot.records import (
     RATINGS,
@@ -66,83 +65,6 @@ SHORTER = 0.6  # a "shorter" remix gets this share of the parent's length, "long
 TOKENS_PER_WORD = grammar.TOKENS_PER_WORD
 # Brief fields a form (HTTP JSON, Discord options) may send that are not grammar options.
 PASSTHROUGH_FIELDS = ("prompt", "max_length", "seed", "temperature")
-
-
-@dataclass
-class _Failed:
-    error: BaseException
-
-
-class DraftJob:
-    """One generation in flight: `brief` is known at once (for the "Drafting…" line), then iterate:
-    `DraftDelta`s while the model writes, finally one `StoredDraft` (already saved).
-
-    The generation starts when the job is made (not when iteration starts), so posting the
-    "Drafting…" message does not delay it; a job nobody reads still finishes and is stored.
-    Iterate it once; errors (EngineOverloaded, EngineTimeout, …) are raised from the iteration.
-    """
-
-    brief: Brief
-
-    def __init__(
-        self,
-        brief: Brief,
-        events: AsyncIterator[DraftDelta | Draft],
-        save: Callable[[Draft], Any],
-        *,
-        origin: Origin,
-        parent_id: str | None = None,
-        action: RemixAction | None = None,
-    ) -> None:
-        self.brief = brief
-        self.origin = origin
-        self.parent_id = parent_id
-        self.action = action
-        self._events = events
-        self._save = save
-        self._queue: asyncio.Queue[DraftDelta | StoredDraft | _Failed] = asyncio.Queue()
-        self._task = asyncio.create_task(self._pump(), name="postpulse-draft")
-
-    async def _pump(self) -> None:
-        try:
-            async for event in self._events:
-                if isinstance(event, Draft):
-                    self._queue.put_nowait(await self._save(event))
-                    return
-                self._queue.put_nowait(event)
-            raise RuntimeError("the draft stream ended without a draft")
-        except asyncio.CancelledError:
-            raise
-        except BaseException as exc:
-            self._queue.put_nowait(_Failed(exc))
-        finally:
-            await self._events.aclose()  # type: ignore[attr-defined]
-
-    def __aiter__(self) -> AsyncIterator[DraftDelta | StoredDraft]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[DraftDelta | StoredDraft]:
-        while True:
-            item = await self._queue.get()
-            if isinstance(item, _Failed):
-                raise item.error
-            yield item
-            if isinstance(item, StoredDraft):
-                return
-
-    async def result(self) -> StoredDraft:
-        """Drain the job (no streaming) and return the stored draft."""
-        async for item in self:
-            if isinstance(item, StoredDraft):
-                return item
-        raise RuntimeError("the draft job ended without a draft")
-
-    async def aclose(self) -> None:
-        """Cancel the generation if it is still running."""
-        if not self._task.done():
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
 
 
 @dataclass(frozen=True)
@@ -243,8 +165,10 @@ class Assistant:
         Keys: grammar option keys or Brief field names (call_to_action, brand_voice, max_length,
         seed, temperature)."""
         await self._claim(origin)
-        raw = {k: v for k, v in fields.items() if v is not None}
-        prompt = str(raw.pop("prompt", "") or "")
+        prompt = str(fields.get("prompt") or "")
+        # A blank form field (the playground, an API client sending "") means "not given".
+        raw = {k: v for k, v in fields.items() if k != "prompt" and v is not None and v != ""}
+        raw = {k: v for k, v in raw.items() if not (isinstance(v, str) and not v.strip())}
         extra = {k: raw.pop(k) for k in PASSTHROUGH_FIELDS if k in raw}
         options: dict[str, Any] = {}
         if parse_prompt:
@@ -416,7 +340,7 @@ class Assistant:
                 platform_limit=self.catalog.platforms[draft.brief.platform].char_limit,
                 parent_id=parent_id,
                 action=action,
-                scores=getattr(draft, "scores", None),
+                scores=_scores(draft),
                 request_id=draft.request_id,
                 adapter=_adapter_name(drafts),
                 prompt_tokens=draft.prompt_tokens,
@@ -426,6 +350,14 @@ class Assistant:
             return stored
 
         return DraftJob(brief, events, save, origin=origin, parent_id=parent_id, action=action)
+
+
+def _scores(draft: Draft) -> list[dict[str, float]] | None:
+    """Best-of-n breakdowns per variant (Post.score), numbers only, when the variants were scored."""
+    scores = [getattr(post, "score", None) for post in draft.variants]
+    if not any(scores):
+        return None
+    return [{k: float(v) for k, v in (s or {}).items() if isinstance(v, int | float)} for s in scores]
 
 
 def _adapter_name(drafts: DraftService) -> str | None:

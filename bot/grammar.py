@@ -174,7 +174,7 @@ def _variants(value: Any, max_variants: int) -> int:
         n = 0
     if not 1 <= n <= max_variants:
         raise InvalidOption(
-            f"variants must be a number from 1 to {max_variants} (got '{value}').",
+            f"variants must be between 1 and {max_variants} (got '{value}').",
             field="variants",
             allowed=[str(i) for i in range(1, max_variants + 1)],
             value=str(value),

@@ -24,8 +24,11 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
-def app_config() -> AppConfig:
-    return load_config(REPO / "configs" / "default.yaml", env={})
+def app_config(tmp_path_factory: pytest.TempPathFactory) -> AppConfig:
+    config = load_config(REPO / "configs" / "default.yaml", env={})
+    # Tests never write the user's data dir: apps built from this config keep drafts in a temp file.
+    store = config.store.model_copy(update={"path": str(tmp_path_factory.mktemp("store") / "drafts.db")})
+    return config.model_copy(update={"store": store})
 
 
 @pytest.fixture(scope="session")

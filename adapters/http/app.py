@@ -17,6 +17,7 @@ from aiohttp import web
 from adapters.http.auth import Guard, RateLimiter, guard_middleware, load_keys
 from adapters.http.errors import error_middleware
 from adapters.http.metrics import HttpMetrics, metrics_handler, metrics_middleware
+from adapters.http.routes_drafts import add_routes as add_draft_routes
 from adapters.http.routes_generate import generate_text
 from adapters.http.routes_openai import chat_completions, list_models
 from adapters.http.routes_ops import catalog as catalog_route
@@ -73,6 +74,7 @@ def create_app(
     app.router.add_get("/ready", ready)
     app.router.add_get("/metrics", metrics_handler)
     app.router.add_get("/openapi.json", openapi)
+    add_draft_routes(app)  # /v1/drafts/{id}, …/rating, …/choice, …/remix
     add_playground_routes(app)  # the page at / (adapters/playground)
     return app
 
@@ -83,6 +85,7 @@ def _service_ctx(
     async def service_ctx(app: web.Application) -> AsyncIterator[None]:
         sink = app[METRICS].sink
         service.on_attach(lambda live: live.metrics.add(sink.bind(live.backend)))
+        await service.open_store()  # no-op when the composition root opened it already
         if owned:
             if engine is not None:
                 service.attach(engine)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from adapters.http.openapi_drafts import draft_paths, draft_schemas
 from adapters.http.schemas import EXTRA_TEXT_MAX, SEED_MAX
 from bot.catalog import Catalog
 from bot.config import AppConfig
@@ -167,6 +168,9 @@ def _schemas(config: AppConfig, catalog: Catalog) -> dict[str, Schema]:
                 "variants": {"type": "array", "items": _ref("Post")},
                 "model": text,
                 "request_id": text,
+                "draft_id": {"type": "string", "description": "the stored draft (see /v1/drafts)"},
+                "parent_id": {"type": "string", "description": "remixes only: the draft it came from"},
+                "action": {"type": "string", "description": "remixes only: how it was made"},
             },
         },
         "ChatMessage": message,
@@ -390,7 +394,9 @@ def build_spec(config: AppConfig, catalog: Catalog, auth: bool) -> Schema:
             )
         },
     }
-    components: Schema = {"schemas": _schemas(config, catalog)}
+    not_found = {"404": _error("No draft with that id.")}
+    paths.update(draft_paths(op, _ok, {**not_found, **unauthorized}, GENERATION_ERRORS, GENERATE_EVENTS))
+    components: Schema = {"schemas": {**_schemas(config, catalog), **draft_schemas()}}
     if auth:
         components["securitySchemes"] = {
             "bearer": {"type": "http", "scheme": "bearer"},

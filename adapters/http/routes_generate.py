@@ -2,7 +2,8 @@
 
 The response is exactly the spec's `{generated_text, generation_time: "1.2s", word_count}`, plus
 extra keys a client written against the spec ignores (variants, character_count, platform_limit,
-hashtags, model, request_id).
+hashtags, model, request_id, and `draft_id`: the stored draft the /v1/drafts routes rate and remix).
+It goes through the Assistant like every other front door, so HTTP drafts are stored too.
 """
 
 from __future__ import annotations
@@ -12,14 +13,17 @@ import logging
 import re
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 from aiohttp import web
 
 from adapters.http import sse
 from adapters.http.errors import from_exception
 from adapters.http.schemas import GenerateTextBody, effective_temperature, read_json
-from adapters.http.state import CATALOG, CONFIG, HOLDER
+from adapters.http.state import CATALOG, GUARD, HOLDER
+from bot.assistant import DraftJob, Origin, StoredDraft
 from bot.brief import DEFAULT_TEMPERATURE
+from bot.catalog import Catalog
 from bot.drafts import Draft, DraftDelta
 from bot.render import draft_response as render
 
@@ -34,40 +38,64 @@ def request_id(request: web.Request) -> str:
     return given if REQUEST_ID.match(given) else uuid.uuid4().hex
 
 
+def http_origin(request: web.Request) -> Origin:
+    """The API-key hash (or, with auth off, the client address) is both user and workspace."""
+    caller = request.app[GUARD].authenticate(request)
+    return Origin(front_door="http", user_id=caller, workspace_id=caller)
+
+
+def stored_response(stored: StoredDraft, catalog: Catalog) -> dict[str, Any]:
+    """/generate-text's shape for a stored draft, plus its id (and, for a remix, where it came from)."""
+    draft = Draft(
+        brief=stored.brief,
+        variants=stored.variants,
+        generation_seconds=stored.generation_seconds,
+        model=stored.model,
+        request_id=stored.request_id or "",
+    )
+    body = render(draft, catalog)
+    body["draft_id"] = stored.id
+    if stored.parent_id is not None:
+        body["parent_id"] = stored.parent_id
+        body["action"] = stored.action
+    return body
+
+
 async def generate_text(request: web.Request) -> web.StreamResponse:
     body = await read_json(request, GenerateTextBody)
-    config = request.app[CONFIG]
-    drafts = request.app[HOLDER].get()
-    raw = body.model_dump(exclude={"stream"}, exclude_none=True)
+    assistant = request.app[HOLDER].assistant
+    raw: dict[str, object] = body.model_dump(exclude={"stream"}, exclude_none=True)
     raw["temperature"] = effective_temperature(body.temperature, DEFAULT_TEMPERATURE)
-    brief = drafts.brief(raw)
     rid = request_id(request)
-    # The app's own limit (engine.request_timeout_s), not the engine's: a borrowed engine may differ.
-    events = drafts.stream(brief, rid, timeout_s=config.engine.request_timeout_s)
+    # The prompt is taken literally (parse_prompt=False): an API client's "Note: 10:30" is copy, not options.
+    job = await assistant.draft(http_origin(request), raw, parse_prompt=False, request_id=rid)
+    return await answer(request, job, rid, body.stream)
+
+
+async def answer(request: web.Request, job: DraftJob, rid: str, stream: bool | None) -> web.StreamResponse:
+    """JSON when the job is done, or SSE while it runs; the job is cancelled if the client leaves."""
     try:
-        if not sse.wants_sse(request, body.stream):
-            async for event in events:
-                if isinstance(event, Draft):
-                    return web.json_response(
-                        render(event, request.app[CATALOG]), headers={"X-Request-ID": rid}
-                    )
-            raise RuntimeError("the draft stream ended without a draft")
-        return await _stream(request, events, rid)
+        if not sse.wants_sse(request, stream):
+            stored = await job.result()
+            return web.json_response(
+                stored_response(stored, request.app[CATALOG]), headers={"X-Request-ID": rid}
+            )
+        return await _stream(request, aiter(job), rid)
     finally:
-        await events.aclose()  # type: ignore[attr-defined]
+        await job.aclose()
 
 
 async def _stream(
-    request: web.Request, events: AsyncIterator[DraftDelta | Draft], rid: str
+    request: web.Request, events: AsyncIterator[DraftDelta | StoredDraft], rid: str
 ) -> web.StreamResponse:
     """`event: delta` per chunk of text, then `event: done` with the full response (or `event: error`)."""
     first = await anext(events)  # errors before any output still get a status code
     response = await sse.open_stream(request, {"X-Request-ID": rid})
     try:
-        event: DraftDelta | Draft | None = first
+        event: DraftDelta | StoredDraft | None = first
         while event is not None:
-            if isinstance(event, Draft):
-                await sse.send(response, render(event, request.app[CATALOG]), "done")
+            if isinstance(event, StoredDraft):
+                await sse.send(response, stored_response(event, request.app[CATALOG]), "done")
                 break
             await sse.send(response, {"index": event.index, "text": event.text}, "delta")
             event = await anext(events, None)

@@ -164,3 +164,30 @@ def _first_error(exc: ValidationError, model: type[BaseModel]) -> ApiError:
 def effective_temperature(value: float | None, default: float) -> float:
     t = default if value is None else value
     return 0.0 if t < MIN_TEMPERATURE else t
+
+
+# The draft routes (adapters/http/routes_drafts.py) -------------------------------------------------
+
+DRAFT_ID_PATTERN = r"^[0-9a-f]{32}$"
+REMIX_VALUE_MAX = 100
+
+
+class RatingBody(_Body):
+    """POST /v1/drafts/{id}/rating."""
+
+    rating: Literal["up", "down"]
+    variant: Int = Field(0, ge=0)
+
+
+class ChoiceBody(_Body):
+    """POST /v1/drafts/{id}/choice ("use this")."""
+
+    variant: Int = Field(ge=0)
+
+
+class RemixBody(_Body):
+    """POST /v1/drafts/{id}/remix; `value` is the new tone or platform for those two actions."""
+
+    action: Literal["regenerate", "shorter", "longer", "tone", "platform"]
+    value: str | None = Field(None, max_length=REMIX_VALUE_MAX)
+    stream: bool | None = None

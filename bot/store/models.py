@@ -50,6 +50,7 @@ class VariantRow(Base):
     hashtags: Mapped[list[str]] = mapped_column(JSON)
     truncated: Mapped[bool] = mapped_column(default=False)
     finish_reason: Mapped[str | None] = mapped_column(String(16))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # Post's other fields (bot.store.posts)
 
 
 class RatingRow(Base):

@@ -8,6 +8,7 @@ a write transaction, so SQLite's writer lock is held only for the insert itself.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Mapping
@@ -41,6 +42,8 @@ from bot.store.models import (
 from bot.store.url import is_sqlite, redact
 
 log = logging.getLogger(__name__)
+
+CORE_POST_FIELDS = ("text", "word_count", "character_count", "hashtags", "truncated")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000  # concurrent writers wait for the lock instead of failing
 
@@ -119,6 +122,7 @@ class Store:
                     hashtags=list(post.hashtags),
                     truncated=post.truncated,
                     finish_reason=reasons[i] if i < len(reasons) else None,
+                    details=post_details(post),
                 )
                 for i, post in enumerate(draft.variants)
             )
@@ -147,9 +151,7 @@ class Store:
         return StoredDraft(
             id=row.id,
             brief=Brief.model_validate(row.brief),
-            variants=[
-                Post(v.text, v.word_count, v.character_count, list(v.hashtags), v.truncated) for v in variants
-            ],
+            variants=[post_from_row(v) for v in variants],
             origin=Origin(
                 front_door=row.front_door,  # type: ignore[arg-type]
                 user_id=row.user_id,
@@ -337,6 +339,25 @@ class Store:
                 )
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def post_details(post: Post) -> dict[str, Any] | None:
+    """Post's fields beyond the core columns, JSON-ready (tuples as lists)."""
+    extra = {
+        f.name: list(value) if isinstance(value, tuple) else value
+        for f in dataclasses.fields(post)
+        if f.name not in CORE_POST_FIELDS and (value := getattr(post, f.name)) != f.default
+    }
+    return extra or None
+
+
+def post_from_row(row: VariantRow) -> Post:
+    known = {f.name: f for f in dataclasses.fields(Post)}
+    extra: dict[str, Any] = {}
+    for name, value in (row.details or {}).items():
+        if name in known and name not in CORE_POST_FIELDS:  # a field a later version dropped is skipped
+            extra[name] = tuple(value) if isinstance(known[name].default, tuple) else value
+    return Post(row.text, row.word_count, row.character_count, list(row.hashtags), row.truncated, **extra)
 
 
 def make_engine(url: str) -> AsyncEngine:

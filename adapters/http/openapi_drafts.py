@@ -1,0 +1,165 @@
+"""The /v1/drafts routes' part of the OpenAPI document (adapters/http/openapi.py merges it in)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from adapters.http.schemas import DRAFT_ID_PATTERN, REMIX_VALUE_MAX
+from bot.records import RATINGS, REMIX_ACTIONS
+
+Schema = dict[str, Any]
+JSON = "application/json"
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: Schema) -> Schema:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def draft_schemas() -> dict[str, Schema]:
+    text = {"type": "string"}
+    integer = {"type": "integer"}
+    variant = {
+        "type": "object",
+        "required": ["index", "text", "word_count", "character_count", "hashtags", "rating"],
+        "properties": {
+            "index": integer,
+            "text": text,
+            "word_count": integer,
+            "character_count": integer,
+            "hashtags": {"type": "array", "items": text},
+            "rating": _nullable({"type": "string", "enum": list(RATINGS)}),
+        },
+    }
+    return {
+        "StoredDraft": {
+            "type": "object",
+            "required": [
+                "id",
+                "brief",
+                "variants",
+                "chosen_variant",
+                "model",
+                "generation_time",
+                "created_at",
+            ],
+            "properties": {
+                "id": text,
+                "parent_id": _nullable(text),
+                "action": _nullable({"type": "string", "enum": list(REMIX_ACTIONS)}),
+                "front_door": text,
+                "brief": {"type": "object", "description": "the validated brief it was written from"},
+                "variants": {"type": "array", "items": variant},
+                "chosen_variant": _nullable(integer),
+                "platform_limit": integer,
+                "model": text,
+                "adapter": _nullable(text),
+                "generation_time": text,
+                "created_at": {"type": "string", "format": "date-time"},
+            },
+        },
+        "RatingRequest": {
+            "type": "object",
+            "required": ["rating"],
+            "additionalProperties": False,
+            "properties": {
+                "rating": {"type": "string", "enum": list(RATINGS)},
+                "variant": {"type": "integer", "minimum": 0, "default": 0},
+            },
+        },
+        "ChoiceRequest": {
+            "type": "object",
+            "required": ["variant"],
+            "additionalProperties": False,
+            "properties": {"variant": {"type": "integer", "minimum": 0}},
+        },
+        "RemixRequest": {
+            "type": "object",
+            "required": ["action"],
+            "additionalProperties": False,
+            "properties": {
+                "action": {"type": "string", "enum": list(REMIX_ACTIONS)},
+                "value": _nullable(
+                    {
+                        "type": "string",
+                        "maxLength": REMIX_VALUE_MAX,
+                        "description": "the new tone or platform (actions tone and platform only)",
+                    }
+                ),
+                "stream": _nullable(
+                    {"type": "boolean", "description": "true: answer with server-sent events"}
+                ),
+            },
+        },
+    }
+
+
+def draft_paths(
+    op: Callable[..., Schema],
+    ok: Callable[..., Schema],
+    errors: dict[str, Schema],
+    generation_errors: dict[str, Schema],
+    generate_events: Schema,
+) -> dict[str, Schema]:
+    """`op`, `ok` and the error tables are openapi.py's, so every route reads the same."""
+    draft_id = {
+        "name": "draft_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": DRAFT_ID_PATTERN},
+        "description": "the draft_id /generate-text (or a chat front door) returned",
+    }
+    not_found = {"404": errors["404"]}
+    body_errors = {k: generation_errors[k] for k in ("400", "413", "415", "422", "500")}
+    auth = {"401": generation_errors["401"]} if "401" in errors else {}
+
+    def body(name: str) -> Schema:
+        return {"required": True, "content": {JSON: {"schema": _ref(name)}}}
+
+    return {
+        "/v1/drafts/{draft_id}": {
+            "get": op(
+                "A stored draft: its brief, every variant with its latest rating, the chosen variant.",
+                {"200": ok("StoredDraft", "The draft"), **not_found, **auth},
+                operationId="getDraft",
+                parameters=[draft_id],
+            )
+        },
+        "/v1/drafts/{draft_id}/rating": {
+            "post": op(
+                "Rate a variant up or down; answered once the rating is stored. Every rating is kept; "
+                "the latest per user and variant counts.",
+                {"200": ok("StoredDraft", "The updated draft"), **not_found, **body_errors, **auth},
+                operationId="rateDraft",
+                parameters=[draft_id],
+                requestBody=body("RatingRequest"),
+            )
+        },
+        "/v1/drafts/{draft_id}/choice": {
+            "post": op(
+                '"Use this": record which variant was picked (the A/B signal for training).',
+                {"200": ok("StoredDraft", "The updated draft"), **not_found, **body_errors, **auth},
+                operationId="chooseVariant",
+                parameters=[draft_id],
+                requestBody=body("ChoiceRequest"),
+            )
+        },
+        "/v1/drafts/{draft_id}/remix": {
+            "post": op(
+                "A new draft made from this one (linked by parent_id): regenerate with a new seed, "
+                "shorter, longer, or another tone or platform (`value`).",
+                {
+                    "200": ok("GenerateTextResponse", "The new draft", generate_events),
+                    **not_found,
+                    **generation_errors,
+                },
+                operationId="remixDraft",
+                parameters=[draft_id],
+                requestBody=body("RemixRequest"),
+            )
+        },
+    }

@@ -1,0 +1,101 @@
+"""The stored drafts over HTTP: read one, rate a variant, choose one ("use this"), remix it.
+
+Same conventions as the other routes: JSON errors from adapters/http/errors.py, 404 for a draft the
+store does not know, 422 naming the invalid field and what is allowed. A remix runs the model, so it
+spends a rate-limit token like /generate-text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from adapters.http.errors import ApiError
+from adapters.http.routes_generate import answer, http_origin, request_id
+from adapters.http.schemas import ChoiceBody, RatingBody, RemixBody, read_json
+from adapters.http.state import GUARD, HOLDER
+from bot.assistant import StoredDraft
+from bot.errors import DraftNotFound
+
+
+def draft_view(draft: StoredDraft) -> dict[str, Any]:
+    """A stored draft as JSON. Who asked (chat user ids) stays out: only the front door is shown."""
+    return {
+        "id": draft.id,
+        "parent_id": draft.parent_id,
+        "action": draft.action,
+        "front_door": draft.origin.front_door,
+        "brief": draft.brief.model_dump(mode="json"),
+        "variants": [
+            {
+                "index": i,
+                "text": post.text,
+                "word_count": post.word_count,
+                "character_count": post.character_count,
+                "hashtags": post.hashtags,
+                "rating": draft.ratings.get(i),
+            }
+            for i, post in enumerate(draft.variants)
+        ],
+        "chosen_variant": draft.chosen_variant,
+        "platform_limit": draft.platform_limit,
+        "model": draft.model,
+        "adapter": draft.adapter,
+        "generation_time": draft.generation_time,
+        "created_at": draft.created_at.isoformat(),
+    }
+
+
+def _not_found(draft_id: str) -> ApiError:
+    return ApiError(404, f"no draft with id '{draft_id}'", "not_found_error", "id")
+
+
+async def get_draft(request: web.Request) -> web.Response:
+    draft_id = request.match_info["draft_id"]
+    try:
+        draft = await request.app[HOLDER].assistant.get(draft_id)
+    except DraftNotFound as exc:
+        raise _not_found(draft_id) from exc
+    return web.json_response(draft_view(draft))
+
+
+async def rate_draft(request: web.Request) -> web.Response:
+    draft_id = request.match_info["draft_id"]
+    body = await read_json(request, RatingBody)
+    try:  # answered only after the rating is committed
+        draft = await request.app[HOLDER].assistant.rate(
+            http_origin(request), draft_id, body.variant, body.rating
+        )
+    except DraftNotFound as exc:
+        raise _not_found(draft_id) from exc
+    return web.json_response(draft_view(draft))
+
+
+async def choose_variant(request: web.Request) -> web.Response:
+    draft_id = request.match_info["draft_id"]
+    body = await read_json(request, ChoiceBody)
+    try:
+        draft = await request.app[HOLDER].assistant.choose(http_origin(request), draft_id, body.variant)
+    except DraftNotFound as exc:
+        raise _not_found(draft_id) from exc
+    return web.json_response(draft_view(draft))
+
+
+async def remix_draft(request: web.Request) -> web.StreamResponse:
+    draft_id = request.match_info["draft_id"]
+    body = await read_json(request, RemixBody)
+    origin = http_origin(request)
+    request.app[GUARD].limiter.check(origin.user_id)
+    try:
+        job = await request.app[HOLDER].assistant.remix(origin, draft_id, body.action, body.value)
+    except DraftNotFound as exc:
+        raise _not_found(draft_id) from exc
+    return await answer(request, job, request_id(request), body.stream)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/v1/drafts/{draft_id}", get_draft)
+    app.router.add_post("/v1/drafts/{draft_id}/rating", rate_draft)
+    app.router.add_post("/v1/drafts/{draft_id}/choice", choose_variant)
+    app.router.add_post("/v1/drafts/{draft_id}/remix", remix_draft)

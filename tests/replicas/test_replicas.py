@@ -16,7 +16,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.store import database_url as async_url
-from tests.fakes.slack_api import TEAM_ID, FakeSlack, command_body, signed_headers
+from tests.fakes.slack_api import TEAM_ID, FakeSlack
+
+try:  # the Slack fake's payload builders are moving into their own module (helper B's refactor)
+    from tests.fakes.slack_payloads import command_body, signed_headers
+except ImportError:
+    from tests.fakes.slack_api import command_body, signed_headers  # type: ignore[attr-defined,no-redef]
 from tests.replicas.conftest import Replica
 
 BRIEF = {

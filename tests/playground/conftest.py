@@ -42,8 +42,9 @@ DESKTOP = {"width": 1280, "height": 900}
 
 @pytest.fixture(scope="session")
 def playground_config(app_config: AppConfig, tmp_path_factory: pytest.TempPathFactory) -> AppConfig:
-    """No rate limit (one browser sends every request) and a SQLite store of this session's own."""
-    config = tuned(app_config, http={"rate_limit_per_minute": 0})
+    """No rate limit (one browser sends every request), a SQLite store of this session's own, and
+    room for a slow draft on a busy box (the page streams meanwhile; CI takes seconds)."""
+    config = tuned(app_config, http={"rate_limit_per_minute": 0}, engine={"request_timeout_s": 300})
     store_file = tmp_path_factory.mktemp("playground-store") / "postpulse.db"
     return config.model_copy(update={"store": config.store.model_copy(update={"path": str(store_file)})})
 

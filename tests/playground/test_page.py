@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -12,6 +13,7 @@ import pytest_asyncio
 from playwright.async_api import Page, expect
 
 from adapters.http import create_app
+from adapters.http.state import GUARD
 from bot.catalog import Catalog
 from bot.config import AppConfig
 from bot.postprocess import HASHTAG
@@ -25,7 +27,7 @@ pytestmark = pytest.mark.model
 
 SHORT = "12"  # tokens per draft: enough for several streamed deltas, cheap on two cores
 # A draft on a busy two-core box can take a minute; the page keeps streaming meanwhile.
-GENERATION_MS = 180_000
+GENERATION_MS = 300_000
 
 # Every text the first draft's preview shows while it is still being written (aria-busy), in order.
 RECORD_STREAM = """
@@ -167,7 +169,11 @@ async def limited_server(
     playground_config: AppConfig, engine: AsyncEngine, catalog: Catalog
 ) -> AsyncIterator[Server]:
     config = tuned(playground_config, http={"rate_limit_per_minute": 1})
-    async with serving(create_app(config, engine, catalog=catalog, env={})) as srv:
+    app = create_app(config, engine, catalog=catalog, env={})
+    # Time stands still for the limiter, so a draft slower than a minute does not refill the bucket.
+    frozen = time.monotonic()
+    app[GUARD].limiter.clock = lambda: frozen
+    async with serving(app) as srv:
         yield srv
 
 
@@ -284,7 +290,7 @@ async def test_remix_replaces_the_draft_and_ratings_are_stored(
     meter = await page.locator("article.draft .meter .chars").first.inner_text()
 
     await page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    await page.get_by_role("button", name="Copy").click()
+    await page.get_by_role("button", name="Copy", exact=True).click()
     await expect(page.locator("article.draft .note").first).to_have_text("Copied to the clipboard.")
     assert await page.evaluate("navigator.clipboard.readText()") == text
 

@@ -115,9 +115,10 @@ class ChatSession:
                 await self._help()
             elif word in REMIX_WORDS and not rest:
                 await self._remix(REMIX_WORDS[word])
-            elif word == "rate":
+            # "rate up" / "use 2" are one word after the command; "use our app to save" is a brief.
+            elif word == "rate" and len(rest.split()) <= 1:
                 await self._rate(rest.strip().lower())
-            elif word == "use":
+            elif word == "use" and len(rest.split()) <= 1:
                 await self._use(rest.strip())
             elif not await self._remix_option(text) and not self._typo(word, rest):
                 await self._assistant_line(text)

@@ -31,7 +31,7 @@ SENTENCE_END = re.compile(rf"[.!?…]+[\"'”’)\]]*|{EMOJI}+")
 # Words that cannot end a sentence: a draft ending in one was cut mid-thought.
 # fmt: off
 DANGLING = frozenset((
-    "a", "an", "the", "and", "or", "but", "so", "of", "for", "to", "in", "on", "at", "by", "with",
+    "a", "an", "the", "and", "or", "but", "so", "of", "for", "to", "at", "with",
     "from", "into", "our", "your", "their", "its", "my", "this", "that", "these", "those", "is", "are",
     "was", "were", "be", "will", "can", "could", "would", "should", "we", "they", "as", "than", "then",
     "if", "when", "while", "because", "which", "who", "whose", "where", "plus", "also", "very", "more",
@@ -159,14 +159,15 @@ def _label_line(line: str) -> bool:
 
 def clean_hashtag_lines(text: str) -> str:
     """A hashtag line keeps only its `#word` tags; instruction-word tags go everywhere; label lines
-    trailing the draft go. A hashtag line starts with a tag (or is half tags) and has no sentence."""
+    trailing the draft go. A hashtag line has no sentence, and is half tags or tags plus labels."""
     lines = text.split("\n")
     out: list[str] = []
     for line in lines:
         tokens = line.split()
         tags = [t for t in tokens if HASHTAG.fullmatch(t.rstrip(".,;:!"))]
         words = " ".join(t for t in tokens if t not in tags)
-        if tags and not re.search(r"[.!?…]", words) and (tokens[0] in tags or len(tags) * 2 >= len(tokens)):
+        labels = not words or _label_line(words)
+        if tags and not re.search(r"[.!?…]", words) and (len(tags) * 2 >= len(tokens) or labels):
             kept = [t.rstrip(".,;:!") for t in tags if not _is_instruction_tag(t)]
             out.append(" ".join(kept))
             continue
@@ -356,6 +357,7 @@ def finalize(
         candidates += catalog.industries[industry].terminology
     text, _ = normalise_hashtags(text, platform, hashtags, candidates)
     text, truncated = fit_limit(text, platform.char_limit)
+    text = clean_hashtag_lines(text)  # extra tags de-hashed inside a tag line are stray words there
     if truncated:
         text, cut_repaired = close_ending(text, ran_out_of_tokens=True)
         repaired = repaired or cut_repaired

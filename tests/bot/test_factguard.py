@@ -114,3 +114,16 @@ def test_issue_specifics_removed_in_finalize(catalog: Catalog) -> None:
 )
 def test_close_ending(raw: str, expected: str) -> None:
     assert close_ending(raw)[0] == expected
+
+
+def test_tags_over_the_norm_leave_no_stray_words(catalog: Catalog) -> None:
+    text = _final(catalog, "Great coffee.\n#Aroma #Beans #Crema #Drip\nCome by!", "coffee", platform="x")
+    assert "Crema" not in text and "Drip" not in text
+    for line in text.splitlines():
+        if line.startswith("#"):
+            assert all(HASHTAG.fullmatch(t) for t in line.split()), line
+
+
+def test_a_sentence_after_leading_tags_is_kept(catalog: Catalog) -> None:
+    text = _final(catalog, "#Aroma #Beans Great coffee, come by", "coffee", platform="instagram")
+    assert "Great coffee, come by" in text

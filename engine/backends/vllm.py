@@ -207,6 +207,11 @@ class VllmEngine:
         # --no-async-scheduling: with async scheduling a seeded request kills its CPU worker.
         cmd += ["--no-async-scheduling", "--generation-config", "vllm", "--disable-uvicorn-access-log"]
         cmd += ["--max-model-len", str(c.max_model_len), "--max-num-seqs", str(c.max_num_seqs)]
+        # Whole prompts only: a prompt prefilled in chunks makes vLLM CPU discard a sampled token and
+        # rewind the request's generator, which kills the worker for any seeded request ("CPU Generator
+        # does not use offset", vLLM 0.32; seen here at 32 concurrent seeded briefs).
+        budget = max(c.max_model_len, 8192)
+        cmd += ["--no-enable-chunked-prefill", "--max-num-batched-tokens", str(budget)]
         dtype = self._dtype()
         if dtype:
             cmd += ["--dtype", dtype]

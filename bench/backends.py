@@ -1,0 +1,260 @@
+"""Backends side by side in one run, on the same briefs: the transformers engine behind the sidecar,
+PostPulse on vLLM (the sidecar over the managed vLLM child), and bare vLLM (the same child, asked
+directly: PostPulse's own overhead is the gap between the last two).
+
+Every system gets the same chat messages (PostPulse's prompts for the same briefs) through an
+OpenAI-compatible streaming endpoint, `--tokens` new tokens each, seeded sampling. Workloads: one
+stream at a time, `--concurrency` at once, and `--staggered` streams arriving as a seeded Poisson
+process (time to first token). Prints a table of ratios against the transformers baseline measured in
+this run and writes JSON under bench/results/. Run: `python -m bench.backends` (`make bench`).
+On a shared machine absolute numbers are noisy; the ratios within one run are what to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import platform
+import random
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from adapters.http import create_app, make_runner, start_site
+from bot.brief import make_brief
+from bot.catalog import Catalog
+from bot.config import AppConfig, load_config
+from bot.prompts import build_messages
+from engine.backends.transformers.async_engine import start_engine
+from engine.backends.vllm import VllmEngine
+from engine.interface import Engine
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+BRIEFS = (
+    ("Launch of our oat-milk cold brew, now in every store", "instagram", "casual", "food_beverage"),
+    ("Our budgeting app adds automatic savings goals", "linkedin", "professional", "finance"),
+    ("Spring sale: 30% off every running shoe this weekend", "x", "fomo", "retail"),
+    ("We opened a second clinic downtown", "facebook", "empathetic", "health_wellness"),
+    ("A new version of our project-management tool ships today", "linkedin", "persuasive", "b2b_saas"),
+    ("Join our free webinar on home composting", "facebook", "inspirational", None),
+    ("Our bakery now bakes gluten-free sourdough", "instagram", "witty", "food_beverage"),
+    ("Our new boutique hotel opens by the harbour", "threads", "luxury", "travel_hospitality"),
+)
+
+
+@dataclass
+class Run:
+    tokens: int
+    seconds: float
+    ttft_s: list[float]
+
+    @property
+    def tok_s(self) -> float:
+        return self.tokens / self.seconds if self.seconds else 0.0
+
+    @property
+    def ttft_p50(self) -> float:
+        return statistics.median(self.ttft_s) if self.ttft_s else float("nan")
+
+
+def bodies(config: AppConfig, catalog: Catalog, tokens: int, count: int) -> list[dict[str, Any]]:
+    out = []
+    for i in range(count):
+        prompt, platform_name, tone, industry = BRIEFS[i % len(BRIEFS)]
+        raw = {"prompt": prompt, "platform": platform_name, "tone": tone, "industry": industry}
+        brief = make_brief({k: v for k, v in raw.items() if v}, catalog, config.engine)
+        out.append(
+            {
+                "messages": build_messages(brief, catalog),
+                "max_tokens": tokens,
+                "temperature": 0.7,
+                "seed": i,
+                "stream": True,
+                "stream_options": {"include_usage": True},
+            }
+        )
+    return out
+
+
+async def one(session: aiohttp.ClientSession, url: str, body: dict[str, Any]) -> tuple[int, float]:
+    """(completion tokens, seconds to the first text) for one streamed chat completion."""
+    started = time.perf_counter()
+    first: float | None = None
+    tokens = 0
+    async with session.post(url, json=body) as resp:
+        if resp.status != 200:
+            raise RuntimeError(f"{url}: HTTP {resp.status}: {(await resp.text())[:300]}")
+        async for raw in resp.content:
+            line = raw.decode().strip()
+            if not line.startswith("data:") or line == "data: [DONE]":
+                continue
+            chunk = json.loads(line[5:])
+            if chunk.get("usage"):
+                tokens = int(chunk["usage"]["completion_tokens"])
+            if first is None and any((c.get("delta") or {}).get("content") for c in chunk.get("choices", [])):
+                first = time.perf_counter() - started
+    return tokens, first if first is not None else time.perf_counter() - started
+
+
+async def single(session: aiohttp.ClientSession, url: str, work: list[dict[str, Any]]) -> Run:
+    started = time.perf_counter()
+    runs = [await one(session, url, body) for body in work]
+    return Run(sum(t for t, _ in runs), time.perf_counter() - started, [f for _, f in runs])
+
+
+async def concurrent(session: aiohttp.ClientSession, url: str, work: list[dict[str, Any]]) -> Run:
+    started = time.perf_counter()
+    runs = await asyncio.gather(*(one(session, url, body) for body in work))
+    return Run(sum(t for t, _ in runs), time.perf_counter() - started, [f for _, f in runs])
+
+
+async def staggered(
+    session: aiohttp.ClientSession, url: str, work: list[dict[str, Any]], gaps: list[float]
+) -> Run:
+    async def later(delay: float, body: dict[str, Any]) -> tuple[int, float]:
+        await asyncio.sleep(delay)
+        return await one(session, url, body)
+
+    started = time.perf_counter()
+    arrivals = [sum(gaps[: i + 1]) for i in range(len(work))]
+    runs = await asyncio.gather(*(later(at, body) for at, body in zip(arrivals, work, strict=True)))
+    return Run(sum(t for t, _ in runs), time.perf_counter() - started, [f for _, f in runs])
+
+
+async def measure(url: str, work: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Run]:
+    timeout = aiohttp.ClientTimeout(total=900)
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(timeout=timeout, headers=headers, connector=connector) as session:
+        await one(session, url, work["single"][0])  # warm-up: first-use kernels, compiled shapes
+        return {
+            "single": await single(session, url, work["single"]),
+            "concurrent": await concurrent(session, url, work["concurrent"]),
+            "staggered": await staggered(session, url, work["staggered"], work["gaps"]),
+        }
+
+
+async def sidecar(
+    config: AppConfig, engine: Engine, catalog: Catalog, run: Callable[[str], Awaitable[Any]]
+) -> Any:
+    """`run(url)` against the sidecar built as `postpulse serve` builds it, on `engine`."""
+    app = create_app(config, engine, catalog=catalog, env={})
+    runner = make_runner(app, grace_s=1)
+    await runner.setup()
+    try:
+        _, port = await start_site(runner, "127.0.0.1", 0)
+        return await run(f"http://127.0.0.1:{port}/v1/chat/completions")
+    finally:
+        await runner.cleanup()
+
+
+async def main(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    config = config.model_copy(
+        update={
+            "engine": config.engine.model_copy(update={"max_queue": 4096, "request_timeout_s": 900}),
+            "http": config.http.model_copy(update={"rate_limit_per_minute": 0}),
+        }
+    )
+    catalog = Catalog.from_config(config)
+    rng = random.Random(7)
+    work = {
+        "single": bodies(config, catalog, args.tokens, args.repeats),
+        "concurrent": bodies(config, catalog, args.tokens, args.concurrency),
+        "staggered": bodies(config, catalog, args.tokens, args.staggered),
+        "gaps": [rng.expovariate(1 / args.mean_gap) for _ in range(args.staggered)],
+    }
+    results: dict[str, dict[str, Run]] = {}
+    if not args.skip_transformers:
+        print("transformers: loading the in-process engine ...", file=sys.stderr)
+        engine = await start_engine(None, config.engine, config.model)
+        try:
+            results["transformers"] = await sidecar(config, engine, catalog, lambda url: measure(url, work))
+        finally:
+            await engine.shutdown()
+    print("vLLM: starting the managed child ...", file=sys.stderr)
+    vllm = await VllmEngine(config.model, config.engine).start()
+    try:
+        results["postpulse_vllm"] = await sidecar(config, vllm, catalog, lambda url: measure(url, work))
+        bare = f"http://127.0.0.1:{vllm.port}/v1/chat/completions"
+        name = vllm.model_name
+        named = {k: v if k == "gaps" else [{**b, "model": name} for b in v] for k, v in work.items()}
+        key = {"Authorization": f"Bearer {vllm.child_key}"}
+        results["bare_vllm"] = await measure(bare, named, key)
+    finally:
+        await vllm.shutdown()
+    report(results, args)
+    return 0
+
+
+def report(results: dict[str, dict[str, Run]], args: argparse.Namespace) -> None:
+    systems = [s for s in ("transformers", "postpulse_vllm", "bare_vllm") if s in results]
+    rows = [
+        ("1 stream, tok/s", lambda r: r["single"].tok_s, "{:.1f}"),
+        (f"{args.concurrency} concurrent, tok/s", lambda r: r["concurrent"].tok_s, "{:.1f}"),
+        (f"{args.concurrency} concurrent, TTFT p50 s", lambda r: r["concurrent"].ttft_p50, "{:.2f}"),
+        (f"{args.staggered} staggered, TTFT p50 s", lambda r: r["staggered"].ttft_p50, "{:.2f}"),
+        (f"{args.staggered} staggered, tok/s", lambda r: r["staggered"].tok_s, "{:.1f}"),
+    ]
+    head = ["work", *systems]
+    if "transformers" in results:
+        head.append("PostPulse-vLLM / transformers")
+    head.append("PostPulse-vLLM / bare vLLM")
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for name, get, fmt in rows:
+        cells = [name, *(fmt.format(get(results[s])) for s in systems)]
+        pp = get(results["postpulse_vllm"])
+        if "transformers" in results:
+            cells.append(f"{pp / get(results['transformers']):.2f}x")
+        cells.append(f"{pp / get(results['bare_vllm']):.3f}x")
+        print("| " + " | ".join(cells) + " |")
+    targets = {}
+    pp, bare = results["postpulse_vllm"], results["bare_vllm"]
+    if "transformers" in results:
+        tr = results["transformers"]
+        targets["32 concurrent >= 2.5x transformers"] = pp["concurrent"].tok_s / tr["concurrent"].tok_s >= 2.5
+        targets["1 stream >= 1.5x transformers"] = pp["single"].tok_s / tr["single"].tok_s >= 1.5
+    targets["staggered TTFT p50 < 0.5 s"] = pp["staggered"].ttft_p50 < 0.5
+    overhead_ok = pp["concurrent"].tok_s >= 0.95 * bare["concurrent"].tok_s
+    targets["PostPulse overhead vs bare vLLM <= 5% (concurrent tok/s)"] = overhead_ok
+    print()
+    for name, ok in targets.items():
+        print(f"{'PASS' if ok else 'MISS'}  {name}")
+    RESULTS_DIR.mkdir(exist_ok=True)
+    out = RESULTS_DIR / f"backends-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    payload = {
+        "machine": platform.processor() or platform.machine(),
+        "args": vars(args),
+        "results": {
+            system: {w: {**asdict(r), "tok_s": r.tok_s, "ttft_p50": r.ttft_p50} for w, r in runs.items()}
+            for system, runs in results.items()
+        },
+        "targets": targets,
+    }
+    out.write_text(json.dumps(payload, indent=2) + "\n")
+    print(f"\nwritten: {out}")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", help="YAML config (default: configs/default.yaml)")
+    parser.add_argument("--tokens", type=int, default=64, help="new tokens per request")
+    parser.add_argument("--repeats", type=int, default=3, help="requests in the one-at-a-time run")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--staggered", type=int, default=16)
+    parser.add_argument("--mean-gap", type=float, default=0.5, help="mean seconds between staggered arrivals")
+    parser.add_argument("--skip-transformers", action="store_true", help="vLLM only (PostPulse vs bare)")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    sys.exit(asyncio.run(main(parse_args())))

@@ -14,6 +14,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -26,7 +27,7 @@ from bot.catalog import Catalog
 
 log = logging.getLogger(__name__)
 
-MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 
 def make_client(settings: SlackSettings, budget: UpdateBudget) -> AsyncWebClient:
@@ -123,7 +124,7 @@ def build_app(runtime: SlackRuntime) -> AsyncApp:
         replies.spawn(replies.action(origin, str(action["action_id"]), value, where, ts), name="slack-action")
 
     async def on_thread_message(
-        body: dict[str, Any], event: dict[str, Any], request: AsyncBoltRequest
+        body: dict[str, Any], event: dict[str, Any], request: AsyncBoltRequest, bot_user_id: str | None
     ) -> None:
         retry = _retry_num(request)
         if retry is not None:
@@ -141,18 +142,26 @@ def build_app(runtime: SlackRuntime) -> AsyncApp:
             user=user,
             thread_ts=event.get("thread_ts") or event.get("ts"),
         )
-        text = MENTION.sub(" ", str(event.get("text", ""))).strip()
+        text = str(event.get("text", ""))
+        # Only the app's own mention is not part of the brief ("@PostPulse a thank-you to @bob").
+        text = text.replace(f"<@{bot_user_id}>", " ") if bot_user_id else LEADING_MENTION.sub(" ", text)
+        text = text.strip()
         replies.spawn(replies.thread(origin, text, where), name="slack-thread")
 
     @app.event("app_mention")
-    async def on_mention(body: dict[str, Any], event: dict[str, Any], request: AsyncBoltRequest) -> None:
-        await on_thread_message(body, event, request)  # events are acknowledged by bolt before this runs
+    async def on_mention(
+        body: dict[str, Any], event: dict[str, Any], request: AsyncBoltRequest, context: AsyncBoltContext
+    ) -> None:
+        # Events are acknowledged by bolt itself before a listener runs.
+        await on_thread_message(body, event, request, context.bot_user_id)
 
     @app.event("message")
-    async def on_message(body: dict[str, Any], event: dict[str, Any], request: AsyncBoltRequest) -> None:
+    async def on_message(
+        body: dict[str, Any], event: dict[str, Any], request: AsyncBoltRequest, context: AsyncBoltContext
+    ) -> None:
         # DMs only; edits, joins and other bots' posts (subtypes, bot_id) are not requests.
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
-        await on_thread_message(body, event, request)
+        await on_thread_message(body, event, request, context.bot_user_id)
 
     return app

@@ -73,10 +73,11 @@ class Replies:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def drain(self, timeout_s: float | None = None) -> None:
-        """Wait for the work in flight (tests, benchmarks, graceful shutdown)."""
+    async def drain(self, timeout_s: float | None = None) -> bool:
+        """Wait for the work in flight (tests, benchmarks); False if some is still running."""
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout_s)
+        return all(task.done() for task in self._tasks)
 
     async def close(self) -> None:
         for task in list(self._tasks):

@@ -22,17 +22,8 @@ from bot.config import AppConfig
 from bot.service import BotService
 from bot.store import open_store
 from engine.interface import Engine
-from tests.fakes.slack_api import (
-    APP_TOKEN,
-    BOT_TOKEN,
-    SIGNING_SECRET,
-    FakeSlack,
-    Message,
-    actions_body,
-    actions_payload,
-    command_body,
-    signed_headers,
-)
+from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack, Message
+from tests.fakes.slack_payloads import actions_body, actions_payload, command_body, signed_headers
 
 FORM = "application/x-www-form-urlencoded"
 # Short drafts: the CPU is shared, and the flow, not the prose, is under test.
@@ -74,7 +65,7 @@ class Harness:
             return conn.execute(sql, params).fetchall()
 
     async def settle(self) -> None:
-        await self.runtime.replies.drain(timeout_s=300)
+        assert await self.runtime.replies.drain(timeout_s=900), "Slack work still running after 15 min"
 
 
 def tuned(config: AppConfig, **slack: Any) -> AppConfig:

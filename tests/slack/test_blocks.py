@@ -12,7 +12,7 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
-from adapters.slack.streaming import UpdateBudget
+from adapters.slack.streaming import MessageUpdater, UpdateBudget, retry_handlers
 from bot.assistant import Origin, StoredDraft
 from bot.brief import Brief
 from bot.catalog import Catalog
@@ -125,3 +125,23 @@ async def test_a_429_pauses_the_budget() -> None:
     started = time.monotonic()
     await budget.acquire("T1")
     assert time.monotonic() - started >= 0.95
+
+
+async def test_the_final_lands_even_when_the_message_is_gone() -> None:
+    """A deleted (or uneditable) message: the final view is posted as a new message instead."""
+    async with FakeSlack() as fake:
+        budget = UpdateBudget(per_minute=50)
+        client = AsyncWebClient(
+            token=BOT_TOKEN, base_url=fake.api_url, retry_handlers=retry_handlers(budget, 2)
+        )
+        posted = await client.chat_postMessage(channel="C0GENERAL", text="Drafting…")
+        updater = MessageUpdater(client, budget, workspace="T0FAKE", channel="C0GENERAL", ts=posted["ts"])
+        updater.show("Drafting…", [{"type": "section", "text": {"type": "mrkdwn", "text": "Half a"}}])
+        await fake.wait_for(lambda: fake.calls_to("chat.update"))
+        await client.chat_delete(channel="C0GENERAL", ts=posted["ts"])
+        fake.fail_next("chat.update", retry_after=1)  # and Slack is busy for a moment, too
+        final = [{"type": "section", "text": {"type": "mrkdwn", "text": "The whole post."}}]
+        new_ts = await asyncio.wait_for(updater.finish("The whole post.", final), 30)
+        assert new_ts != posted["ts"]
+        assert fake.message("C0GENERAL", new_ts).blocks == final
+        assert [c.error for c in fake.calls if c.method == "chat.update"][-1] == "message_not_found"

@@ -8,10 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from adapters.slack import blocks
+from adapters.slack import blocks, start
 from bot.config import AppConfig
+from bot.service import BotService
+from bot.store import open_store
 from engine.backends.transformers.async_engine import AsyncEngine
-from tests.fakes.slack_api import command_payload
+from engine.errors import ConfigError
+from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack
+from tests.fakes.slack_payloads import command_payload
 from tests.slack.support import SHORT, running
 
 pytestmark = pytest.mark.model
@@ -42,3 +46,31 @@ async def test_slash_command_over_socket_mode(
         await slack.settle()
         assert len(slack.fake.calls_to("chat.postMessage")) == 1
         assert slack.rows("SELECT count(*) FROM drafts") == [(1,)]
+
+
+async def test_start_without_the_sidecar_needs_socket_mode(slack_config: AppConfig, tmp_path: Path) -> None:
+    """`adapters.slack.start` (no HTTP sidecar): Socket Mode only; help works before any engine exists."""
+    service = BotService(slack_config)
+    await service.open_store(await open_store(f"sqlite+aiosqlite:///{tmp_path / 'drafts.db'}"))
+    try:
+        async with FakeSlack() as fake:
+            env = {
+                "SLACK_BOT_TOKEN": BOT_TOKEN,
+                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "SLACK_API_URL": fake.api_url,
+            }
+            with pytest.raises(ConfigError, match="SLACK_APP_TOKEN"):
+                await start(service, slack_config, env)
+            stop = await start(service, slack_config, {**env, "SLACK_APP_TOKEN": APP_TOKEN})
+            try:
+                await fake.send_envelope("slash_commands", command_payload("help"))
+                await fake.wait_for(lambda: fake.ephemerals, timeout=30)
+                assert fake.ephemerals[0]["text"].startswith("How to use PostPulse")
+                await fake.send_envelope("slash_commands", command_payload(f"{SHORT} a post"))
+                await fake.wait_for(lambda: len(fake.ephemerals) == 2, timeout=30)
+                assert fake.ephemerals[1]["text"] == "still starting up — try again in a few seconds"
+            finally:
+                await stop()
+    finally:
+        assert service.store is not None
+        await service.store.close()

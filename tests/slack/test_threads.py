@@ -8,7 +8,7 @@ import json
 import pytest
 
 from adapters.slack import blocks
-from tests.fakes.slack_api import dm_event, event_payload, mention_event
+from tests.fakes.slack_payloads import dm_event, event_payload, mention_event
 from tests.slack.support import SHORT, Harness
 
 pytestmark = pytest.mark.model

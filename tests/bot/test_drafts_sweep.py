@@ -13,6 +13,8 @@ from bot.quality.settings import QualityConfig
 
 pytestmark = pytest.mark.model
 
+SWEEP_TIMEOUT_S = 900.0
+
 
 async def test_every_tone_and_platform(engine, catalog: Catalog, app_config) -> None:
     service = DraftService(engine, catalog, app_config.engine)
@@ -32,7 +34,8 @@ async def test_every_tone_and_platform(engine, catalog: Catalog, app_config) -> 
         for tone in catalog.tones
         for platform in catalog.platforms
     ]
-    drafts = await asyncio.gather(*(service.create(b) for b in briefs))
+    # 56 drafts share a 32-row batch: the later ones queue, so allow for a busy CI machine.
+    drafts = await asyncio.gather(*(service.create(b, timeout_s=SWEEP_TIMEOUT_S) for b in briefs))
     assert len(drafts) == len(catalog.tones) * len(catalog.platforms)
     for draft in drafts:
         platform = catalog.platforms[draft.brief.platform]
@@ -57,7 +60,9 @@ async def test_variants_differ_and_seed_repeats(engine, catalog: Catalog, app_co
             "temperature": 0.9,
         }
     )
-    first, again = await asyncio.gather(service.create(brief), service.create(brief))
+    first, again = await asyncio.gather(
+        service.create(brief, timeout_s=SWEEP_TIMEOUT_S), service.create(brief, timeout_s=SWEEP_TIMEOUT_S)
+    )
     texts = [v.text for v in first.variants]
     assert len(texts) == 3 and len(set(texts)) >= 2
     assert texts == [v.text for v in again.variants]

@@ -44,7 +44,8 @@ def loaded_model() -> LoadedModel:
 
 @pytest.fixture(scope="session")
 def engine_config() -> EngineConfig:
-    return EngineConfig(max_batch_size=32, max_queue=64, request_timeout_s=120)
+    # A generous deadline: a busy CI machine must not turn slow drafts into timeouts.
+    return EngineConfig(max_batch_size=32, max_queue=64, request_timeout_s=600)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

@@ -17,8 +17,9 @@ from tests.http.support import Server, serving, tuned
 
 @pytest.fixture(scope="session")
 def http_config(app_config: AppConfig) -> AppConfig:
-    """The session server: no per-client rate limit (the suite sends many requests from one address)."""
-    return tuned(app_config, http={"rate_limit_per_minute": 0})
+    """The session server: no per-client rate limit (the suite sends many requests from one address),
+    and a deadline a busy CI machine does not hit."""
+    return tuned(app_config, http={"rate_limit_per_minute": 0}, engine={"request_timeout_s": 600})
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

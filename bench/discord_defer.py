@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.stats import percentile
 from bot.config import AppConfig, load_config
 from engine.backends.transformers.async_engine import AsyncEngine, start_engine
 from engine.config import EngineConfig
@@ -37,11 +38,6 @@ from tests.discord.support import running, tuned
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 DISCORD_LIMIT_S = 3.0
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 class Load:

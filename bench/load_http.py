@@ -21,6 +21,7 @@ from pathlib import Path
 import aiohttp
 
 from adapters.http import create_app, make_runner, start_site
+from bench.stats import percentile
 from bot.config import load_config
 from engine.backends.transformers.async_engine import AsyncEngine
 from engine.backends.transformers.loading import load_model
@@ -44,13 +45,6 @@ async def one(session: aiohttp.ClientSession, url: str, body: dict[str, object],
             return Outcome(resp.status, time.perf_counter() - started, resp.headers.get("Retry-After"))
     except (TimeoutError, aiohttp.ClientError) as exc:
         return Outcome(0, time.perf_counter() - started, None, type(exc).__name__)
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 async def main(args: argparse.Namespace) -> int:
@@ -99,8 +93,8 @@ async def main(args: argparse.Namespace) -> int:
     for name, values in rows:
         if values:
             print(
-                f"{name:>8} {len(values):>6} {percentile(values, 50):>8.3f} {percentile(values, 99):>8.3f} "
-                f"{max(values):>8.3f}"
+                f"{name:>8} {len(values):>6} {percentile(values, 0.5):>8.3f} "
+                f"{percentile(values, 0.99):>8.3f} {max(values):>8.3f}"
             )
     print(
         f"status split: {dict(sorted(split.items()))}; 429 with Retry-After: "
@@ -118,8 +112,8 @@ async def main(args: argparse.Namespace) -> int:
         "status_split": {str(k): v for k, v in split.items()},
         "latency_s": {
             name: {
-                "p50": percentile(v, 50),
-                "p99": percentile(v, 99),
+                "p50": percentile(v, 0.5),
+                "p99": percentile(v, 0.99),
                 "mean": statistics.fmean(v) if v else None,
             }
             for name, v in rows

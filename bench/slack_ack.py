@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.stats import percentile
 from bot.config import AppConfig, load_config
 from engine.backends.transformers.async_engine import AsyncEngine, start_engine
 from engine.types import GenerationRequest, SamplingParams
@@ -37,11 +38,6 @@ from tests.slack.support import running, tuned
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 TIER3_PER_MINUTE = 50
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def ack_latencies(

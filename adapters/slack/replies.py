@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
 from adapters.slack.streaming import MessageUpdater, UpdateBudget
-from bot.assistant import Assistant, DraftJob, Info, Origin, RatingValue, RemixAction, StoredDraft
+from bot.assistant import Assistant, DraftJob, Info, Origin, RatingValue, RemixAction, Reply, StoredDraft
 from bot.catalog import Catalog
 from bot.drafts import DraftDelta
 from bot.errors import DuplicateDelivery
@@ -87,15 +87,20 @@ class Replies:
 
     # -- entry points (called after the ack) --
 
-    async def command(self, origin: Origin, text: str, where: Where) -> None:
-        """`/postpulse …`: help and lists ephemerally, a draft as a channel message that streams."""
+    async def _handle(self, origin: Origin, text: str, where: Where) -> Reply | None:
+        """The Assistant's reply, or None once a retried delivery or an error has been dealt with."""
         try:
-            reply = await self.assistant().handle(origin, text)
+            return await self.assistant().handle(origin, text)
         except DuplicateDelivery:
             log.info("retried delivery %s: already handled", origin.delivery_id)
-            return
         except Exception as exc:
             await self.notice(where, exc)
+        return None
+
+    async def command(self, origin: Origin, text: str, where: Where) -> None:
+        """`/postpulse …`: help and lists ephemerally, a draft as a channel message that streams."""
+        reply = await self._handle(origin, text, where)
+        if reply is None:
             return
         if isinstance(reply, Info):
             await self.ephemeral(where, *blocks.info_message(reply))
@@ -104,13 +109,8 @@ class Replies:
 
     async def thread(self, origin: Origin, text: str, where: Where) -> None:
         """A mention or a DM: answered in its thread, the draft streamed with chat streaming."""
-        try:
-            reply = await self.assistant().handle(origin, text)
-        except DuplicateDelivery:
-            log.info("retried delivery %s: already handled", origin.delivery_id)
-            return
-        except Exception as exc:
-            await self.notice(where, exc)
+        reply = await self._handle(origin, text, where)
+        if reply is None:
             return
         if isinstance(reply, Info):
             text_, blocks_ = blocks.info_message(reply)

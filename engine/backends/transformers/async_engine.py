@@ -16,8 +16,9 @@ from typing import Any
 from engine.backends.transformers.loading import LoadedModel
 from engine.backends.transformers.scheduler import Scheduler, Work
 from engine.config import EngineConfig
-from engine.errors import EngineDead, EngineError, EngineOverloaded, InvalidRequest
+from engine.errors import EngineDead, EngineOverloaded, InvalidRequest
 from engine.interface import StreamEvent
+from engine.interface import generate as drain
 from engine.metrics import CountingMetrics, MetricsFanout
 from engine.types import GenerationRequest, GenerationResult, SamplingParams, SequenceOutput, TextDelta
 
@@ -153,17 +154,7 @@ class AsyncEngine:
         )
 
     async def generate(self, request: GenerationRequest) -> GenerationResult:
-        result: GenerationResult | None = None
-        stream = self.stream(request)
-        try:
-            async for event in stream:
-                if isinstance(event, GenerationResult):
-                    result = event
-        finally:
-            await stream.aclose()  # type: ignore[attr-defined]
-        if result is None:  # pragma: no cover - stream always ends with a result or raises
-            raise EngineError("the engine ended a request without a result")
-        return result
+        return await drain(self, request)
 
     async def warm_up(self) -> None:
         """One tiny generation: the first bf16 steps on CPU pay a one-off kernel set-up (~1 s)."""

@@ -12,6 +12,11 @@ import os
 import sys
 from collections.abc import Sequence
 
+# Models come from the embedded GGUF or a local folder, never from the Hugging Face hub: without this,
+# peft and transformers try a hub lookup (a DNS query) when they save or load an adapter. Set before
+# any subcommand imports huggingface_hub, which reads it once.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
 from bot.errors import BotError
 from engine.errors import EngineError, InvalidRequest
 

@@ -1,10 +1,10 @@
 """Best-of-n cost: the same briefs through DraftService with 1, 2 and 4 candidates per variant.
 
-Run `python -m bench.bestof [--briefs 8] [--tokens 96] [--concurrency 1]`. The baseline (n=1) is
-measured in the same run, on the same engine, with the same seeds; the table gives each setting's
-latency and its ratio to the baseline, plus the mean best-of score (what the extra cost buys).
-Only the in-process transformers backend is measured here; the vLLM backend's child server has its
-own benchmark (bench/backends.py) and takes `quality.best_of.vllm` candidates the same way.
+Run `python -m bench.bestof [--backend transformers|vllm|both] [--briefs 8] [--tokens 96]
+[--concurrency 1]`. Each backend's baseline (n=1) is measured in the same run, on the same engine,
+with the same seeds; the table gives each setting's latency and its ratio to that baseline, plus the
+mean best-of score (what the extra cost buys). The vLLM row set uses the managed child server
+(`engine.backends.vllm`, the `.venv-vllm` made by `make vllm`), as `make run` serves.
 """
 
 from __future__ import annotations
@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.catalog import Catalog
-from bot.config import load_config
+from bot.config import AppConfig, load_config
 from bot.drafts import DraftService
 from bot.quality.settings import QualityConfig, configure
 from bot.quality.tone import default_judge
 from engine.backends.transformers.async_engine import AsyncEngine
 from engine.backends.transformers.loading import load_model
 from engine.config import EngineConfig
+from engine.interface import Engine
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 BRIEFS = (
@@ -42,6 +43,7 @@ BRIEFS = (
 
 @dataclass
 class Row:
+    backend: str
     per_variant: int
     candidates: int
     p50_s: float
@@ -69,6 +71,7 @@ async def measure(drafts: DraftService, per_variant: int, briefs: int, tokens: i
 
     await asyncio.gather(*(one(r) for r in raws))
     return Row(
+        drafts.engine.backend,
         per_variant,
         per_variant,
         statistics.median(seconds),
@@ -78,10 +81,21 @@ async def measure(drafts: DraftService, per_variant: int, briefs: int, tokens: i
     )
 
 
-async def run(args: argparse.Namespace) -> list[Row]:
+async def start(backend: str, config: AppConfig) -> Engine:
+    limits = EngineConfig(max_batch_size=64, request_timeout_s=3600)
+    if backend == "vllm":
+        from engine.backends.vllm import VllmEngine
+
+        return await VllmEngine(
+            config.model, config.engine.model_copy(update={"request_timeout_s": 3600})
+        ).start()
+    return AsyncEngine(load_model(config.model), limits)
+
+
+async def run_backend(backend: str, args: argparse.Namespace) -> list[Row]:
     config = load_config(env={})
     catalog = Catalog.from_config(config)
-    engine = AsyncEngine(load_model(config.model), EngineConfig(max_batch_size=64, request_timeout_s=3600))
+    engine = await start(backend, config)
     drafts = DraftService(engine, catalog, config.engine)
     configure(drafts, config.quality, config.model.adapter)
     default_judge()  # fitted before timing
@@ -95,21 +109,30 @@ async def run(args: argparse.Namespace) -> list[Row]:
     return rows
 
 
+async def run(args: argparse.Namespace) -> list[Row]:
+    backends = ["transformers", "vllm"] if args.backend == "both" else [args.backend]
+    return [row for backend in backends for row in await run_backend(backend, args)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.bestof", description=__doc__)
+    parser.add_argument("--backend", choices=["transformers", "vllm", "both"], default="transformers")
     parser.add_argument("--briefs", type=int, default=8)
     parser.add_argument("--tokens", type=int, default=96)
     parser.add_argument("--concurrency", type=int, default=1)
     args = parser.parse_args(argv)
     rows = asyncio.run(run(args))
     print(
-        f"best-of-n on transformers ({platform.processor() or platform.machine()}), "
+        f"best-of-n on {args.backend} ({platform.processor() or platform.machine()}), "
         f"{args.briefs} briefs, {args.tokens} new tokens, concurrency {args.concurrency}"
     )
-    print("| candidates | p50 s | mean s | p50 vs n=1 | mean best score |")
-    print("|---|---|---|---|---|")
+    print("| backend | candidates | p50 s | mean s | p50 vs n=1 | mean best score |")
+    print("|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r.candidates} | {r.p50_s:.2f} | {r.mean_s:.2f} | {r.ratio:.2f}x | {r.mean_score:.3f} |")
+        print(
+            f"| {r.backend} | {r.candidates} | {r.p50_s:.2f} | {r.mean_s:.2f} | {r.ratio:.2f}x "
+            f"| {r.mean_score:.3f} |"
+        )
     RESULTS_DIR.mkdir(exist_ok=True)
     out = RESULTS_DIR / f"bestof-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps({"args": vars(args), "rows": [r.__dict__ for r in rows]}, indent=2) + "\n")

@@ -109,6 +109,10 @@ class DraftService:
     ) -> AsyncIterator[DraftDelta | Draft]:
         """Raw deltas while the model writes, then the finished, post-processed Draft.
 
+        Deltas preview the first `brief.variants` candidates only, so their index is always a
+        variant's; best-of-n's extra candidates are scored at the end, and the Draft's variants (the
+        best distinct candidates, post-processed) replace the previews.
+
         `timeout_s` bounds the whole generation (default: the engine's own request timeout), so a
         front door borrowing an engine can enforce its own limit.
         """
@@ -117,7 +121,8 @@ class DraftService:
         try:
             async for event in events:
                 if isinstance(event, TextDelta):
-                    yield DraftDelta(event.index, event.text)
+                    if event.index < brief.variants:
+                        yield DraftDelta(event.index, event.text)
                 else:
                     yield self.finish(brief, event, time.perf_counter() - started)
         finally:

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.catalog import Catalog, Platform
 from bot.quality.factguard import guard
+from bot.voice import speak_as_we
 
 HASHTAG = re.compile(r"(?<![\w#])#([A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*)")
 SPECIAL_TOKEN = re.compile(r"<\|[^|>]{1,40}\|>|</?s>")
@@ -337,11 +338,13 @@ def finalize(
     topic: str = "",
     ran_out_of_tokens: bool = False,
     sources: Sequence[str | None] | None = None,
+    brand_voice: bool = False,
 ) -> Post:
     """`topic` (the brief's prompt) and the industry's terminology supply hashtags when too few.
 
     `sources` (the brief, voice, audience and call to action) switch the fact guard on: specifics
     none of them gave are removed. The raw chat route passes none: it has no brief to check against.
+    `brand_voice` makes the draft speak as "we" (bot.voice) where the brief's voice is not a person's.
     """
     platform = catalog.platforms[platform_key]
     text = collapse_repetition(strip_debris(raw))
@@ -350,6 +353,8 @@ def finalize(
     if sources is not None:
         guarded = guard(text, sources)
         text, removed, rejected = guarded.text, guarded.removed, guarded.rejected
+    if brand_voice:
+        text = speak_as_we(text)
     text = clean_hashtag_lines(text)
     text, repaired = close_ending(text, ran_out_of_tokens)
     candidates = topic_keywords(topic)
@@ -361,5 +366,16 @@ def finalize(
     if truncated:
         text, cut_repaired = close_ending(text, ran_out_of_tokens=True)
         repaired = repaired or cut_repaired
+    # The steps after the first close_ending (tags, limit, tag lines) can expose a new last line; close
+    # again until the ending holds. A draft with no sentence left at all is rejected, so best-of-n
+    # ranks it behind every real candidate.
+    for _ in range(2):
+        if ends_complete(text):
+            break
+        text, again = close_ending(clean_hashtag_lines(text), ran_out_of_tokens=True)
+        repaired = repaired or again
+    if len(text) > platform.char_limit:  # a closing full stop may not break the platform's limit
+        text = fit_limit(text, platform.char_limit)[0]
+    rejected = rejected or not ends_complete(text)
     kept = ["#" + t for t in HASHTAG.findall(text)]
     return Post(text, count_words(text), len(text), kept, truncated, removed, repaired, rejected)

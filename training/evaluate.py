@@ -174,6 +174,7 @@ def _row(
             topic=r.prompt,
             ran_out_of_tokens=o.finish_reason == "length",
             sources=_sources(r),
+            brand_voice=True,  # held-out posts are brand posts
         ).text
         for r, o, _ in flat
     ]

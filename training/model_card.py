@@ -18,6 +18,9 @@ LIMITS = """\
   rewards tone-typical words, not tone itself.
 - It can still invent names (brands, people) without a surface form the fact guard catches; numbers,
   prices, dates, times, handles, URLs and phone numbers are removed in post-processing.
+- Some samples still speak as "I" or as a chat assistant ("Hi, I'm Emily…"): best-of-n ranks them
+  last and post-processing (bot/voice.py) rewrites the rest into "we"; the table's raw rows show how
+  often the model itself does it.
 - Served with any other prompt format than the one recorded below, quality drops."""
 
 
@@ -128,8 +131,8 @@ def render(meta: dict[str, Any], summary: dict[str, Any] | None = None, notes: s
         parts += [
             f"`postpulse eval` on {summary['heldout_briefs']} held-out short briefs × "
             f"{summary['variants']} variants (temperature {summary['settings']['temperature']}); "
-            "delivered = after post-processing (fact guard, hashtag lines, endings). Full report:",
-            "`training/reports/eval_report.md`.",
+            "delivered = after post-processing (fact guard, brand voice, hashtag lines, endings).",
+            "Full report: `training/reports/eval_report.md`.",
             "",
             eval_table(summary),
         ]

@@ -40,7 +40,7 @@ def markdown(summary: dict[str, Any]) -> str:
         f"(temperature {summary['settings']['temperature']}, top-p {summary['settings']['top_p']}, "
         f"max {summary['settings']['max_new_tokens']} new tokens). Drafts are scored before `finalize`, "
         "which would enforce limits and hashtags on every served draft anyway; the quality rows also "
-        "score the delivered draft (after `finalize`: fact guard, hashtag lines, endings). A "
+        "score the delivered draft (after `finalize`: fact guard, brand voice, hashtag lines, endings). A "
         "best-of-n row re-ranks the same model's samples (n candidates per variant) with bot.quality.",
         "",
         head,
@@ -77,12 +77,19 @@ def markdown(summary: dict[str, Any]) -> str:
             "",
             f"- base: {meta['base_model']['name']}; backend {meta.get('backend')}, {meta.get('precision')}, "
             f"optimizer {meta.get('optimizer')}",
-            f"- dataset sha256 {meta['dataset']['hash'][:16]}…, {meta['dataset']['train_records']} records",
+            f"- dataset sha256 {meta['dataset']['hash'][:16]}…, "
+            f"{meta['dataset'].get('train_records')} records",
             f"- {m.get('steps')} steps, {m.get('epochs')} epochs, "
             f"loss {m.get('first_loss')} → {m.get('last_loss')}, "
             f"{m.get('seconds_per_step')} s/step, {m.get('train_seconds')} s total",
-            "",
         ]
+        if dpo := meta.get("dpo_stage"):  # an SFT adapter continued with DPO (training/selfplay.py)
+            d = dpo.get("metrics", {})
+            lines.append(
+                f"- then DPO: {d.get('steps')} steps on {dpo['dataset'].get('pairs')} pairs, "
+                f"loss {d.get('first_loss')} → {d.get('last_loss')}, {d.get('train_seconds')} s"
+            )
+        lines.append("")
     lines += ["## Sample drafts (delivered)", ""]
     for model in models:
         lines.append(f"### {model['label']}")

@@ -79,6 +79,7 @@ def score_outputs(
             topic=brief.prompt,
             ran_out_of_tokens=out.finish_reason == "length",
             sources=sources,
+            brand_voice=not scoring.voice_allows_first_person(brief.brand_voice),
         )
         for out in outputs
     ]

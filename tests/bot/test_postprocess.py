@@ -103,3 +103,40 @@ def test_word_count_counts_whitespace_words(catalog: Catalog) -> None:
     )
     post = finalize(spec, "instagram", catalog)
     assert post.word_count == 27
+
+
+NOISE = [
+    "we", "the", "coffee", "Great", "and", "It'", "$49", "@Handle", "#Coffee", "#Create", "Coffee & Drink",
+    "(new)", '"Fresh"', "😀", "\n", "\n\n", ".", "!", "?", ",", "-", ":", "Monday", "May 7th", "2024",
+    "www.x.com", "I'm", "Emily", "…", "*", "**bold**", "1.", "- item", "•", ")", "'", "’", "Hi,",
+    "Sure! Here's a post:", "<|im_end|>", "assistant", "20%",
+]  # fmt: skip
+
+
+def test_no_fragment_ever_leaves_finalize(catalog: Catalog) -> None:
+    """Seeded noise (the shapes a small model's worst samples take): every result is within the limit,
+    keeps clean tag lines, and ends a sentence, or is rejected so best-of-n ranks it last."""
+    import random
+
+    from bot.postprocess import ends_complete
+    from training.metrics import hashtag_lines_valid
+
+    rnd = random.Random(3)
+    for _ in range(400):
+        raw = " ".join(rnd.choice(NOISE) for _ in range(rnd.randint(1, 120)))
+        for platform in ("x", "instagram"):
+            post = finalize(
+                raw, platform, catalog, industry="food_beverage", topic="new coffee",
+                ran_out_of_tokens=rnd.random() < 0.5, sources=["new coffee"], brand_voice=True,
+            )  # fmt: skip
+            assert len(post.text) <= catalog.platforms[platform].char_limit, raw
+            assert hashtag_lines_valid(post.text), raw
+            assert ends_complete(post.text) or post.rejected, raw
+
+
+def test_fuzz_found_endings_are_closed(catalog: Catalog) -> None:
+    raw = ") ! • 2024 1. Hi, the <|im_end|> ' <|im_end|> It' and and Hi, \n\n 😀 Monday : \n ' #Coffee :"
+    post = finalize(raw, "x", catalog, topic="new coffee", ran_out_of_tokens=True, sources=["new coffee"])
+    assert not post.text.rstrip().endswith(("Hi,", "and", "It'"))
+    only_tags = finalize("1.", "x", catalog, topic="new coffee", sources=["new coffee"])
+    assert only_tags.rejected  # nothing but hashtags is not a draft

@@ -112,6 +112,8 @@ def test_tone_judge_agrees_with_its_own_training_posts() -> None:
     assert judge.accuracy(texts[:200], tones[:200]) > 0.9
     text = ["Quiet refinement, crafted without compromise. Reserve a private viewing."]
     assert judge.agreement(text, "luxury")[0] > judge.agreement(text, "casual")[0]
+    assert judge.agreement(text, judge.predict(text)[0]) == [1.0]  # the judge's own pick agrees fully
+    assert all(0.0 <= a <= 1.0 for tone in ("casual", "witty", "fomo") for a in judge.agreement(text, tone))
 
 
 def test_score_outputs_prefers_the_clean_on_topic_candidate(catalog: Catalog) -> None:

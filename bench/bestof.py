@@ -82,14 +82,14 @@ async def measure(drafts: DraftService, per_variant: int, briefs: int, tokens: i
 
 
 async def start(backend: str, config: AppConfig) -> Engine:
-    limits = EngineConfig(max_batch_size=64, request_timeout_s=3600)
+    """The engine under test, with a deadline no benchmark run reaches."""
     if backend == "vllm":
         from engine.backends.vllm import VllmEngine
 
         return await VllmEngine(
             config.model, config.engine.model_copy(update={"request_timeout_s": 3600})
         ).start()
-    return AsyncEngine(load_model(config.model), limits)
+    return AsyncEngine(load_model(config.model), EngineConfig(max_batch_size=64, request_timeout_s=3600))
 
 
 async def run_backend(backend: str, args: argparse.Namespace) -> list[Row]:

@@ -81,7 +81,7 @@ class ModelScores:
     samples: list[dict[str, Any]] = field(default_factory=list)
 
 
-async def _generate_all(
+async def generate_candidates(
     loaded: LoadedModel, records: list[Record], catalog: Catalog, s: EvalSettings, fmt: PromptFormat, n: int
 ) -> tuple[list[list[SequenceOutput]], float]:
     """n candidates per brief through the real engine; also the mean prompt length in tokens."""
@@ -240,7 +240,7 @@ def score_model(
     loaded = load_model(model_config)
     ppl = perplexity(loaded, records, catalog, fmt)
     n = s.variants * best_of
-    outputs, prompt_tokens = asyncio.run(_generate_all(loaded, records, catalog, s, fmt, n))
+    outputs, prompt_tokens = asyncio.run(generate_candidates(loaded, records, catalog, s, fmt, n))
     seconds = round(time.perf_counter() - started, 1)
     rows = [_row(label, records, [o[: s.variants] for o in outputs], catalog, classifier)]
     if best_of > 1:

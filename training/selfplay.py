@@ -24,12 +24,12 @@ from bot.catalog import Catalog
 from bot.config import load_config
 from bot.postprocess import Post, strip_debris
 from bot.prompts import adapter_prompt_format
-from bot.quality.bestof import Candidate, score_outputs
+from bot.quality.bestof import Candidate, rank_key, score_outputs
 from bot.quality.tone import ToneClassifier
 from engine.backends.transformers.loading import load_model
 from engine.config import ModelConfig
 from training.dataset import Record, expand, load_files
-from training.evaluate import SHORT_BRIEF_CHARS, EvalSettings, _generate_all
+from training.evaluate import SHORT_BRIEF_CHARS, EvalSettings, generate_candidates
 from training.trainer_config import load_train_config
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def pair_for(
     record: Record, scored: list[tuple[Candidate[Post], str]], judge: ToneClassifier
 ) -> Record | None:
     """(best delivered draft, worst raw sample) for one brief, or None when nothing teaches tone."""
-    ranked = sorted(scored, key=lambda pair: (pair[0].rejected, -pair[0].total))
+    ranked = sorted(scored, key=lambda pair: rank_key(pair[0]))
     (best, _), (worst, worst_raw) = ranked[0], ranked[-1]
     if best.rejected or best.total - worst.total < MIN_GAP:
         return None
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     loaded = load_model(model)
     settings = EvalSettings(seed=args.seed)
     outputs, _ = asyncio.run(
-        _generate_all(loaded, records, catalog, settings, adapter_prompt_format(adapter), args.n)
+        generate_candidates(loaded, records, catalog, settings, adapter_prompt_format(adapter), args.n)
     )
     pairs = []
     for record, outs in zip(records, outputs, strict=True):

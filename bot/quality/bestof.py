@@ -43,10 +43,15 @@ def similarity(a: str, b: str) -> float:
     return len(ga & gb) / len(ga | gb) if ga and gb else float(a.strip() == b.strip())
 
 
+def rank_key(candidate: Candidate[T]) -> tuple[bool, float]:
+    """Best first: any candidate the fact guard did not reject, then the higher total."""
+    return candidate.rejected, -candidate.total
+
+
 def pick(candidates: Sequence[Candidate[T]], k: int) -> list[Candidate[T]]:
     """The k best candidates (rejected ones last), skipping near-copies of one already kept; where
     too few distinct ones exist, the best remaining fill up, so a request always gets k variants."""
-    ranked = sorted(candidates, key=lambda c: (c.rejected, -c.total))
+    ranked = sorted(candidates, key=rank_key)
     kept: list[Candidate[T]] = []
     for cand in ranked:
         if len(kept) == k:

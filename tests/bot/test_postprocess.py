@@ -135,8 +135,15 @@ def test_no_fragment_ever_leaves_finalize(catalog: Catalog) -> None:
 
 
 def test_fuzz_found_endings_are_closed(catalog: Catalog) -> None:
+    from bot.postprocess import ends_complete
+
+    # before the final closing pass this came out ending in "…and and Hi," (a tag line hid the cut)
     raw = ") ! • 2024 1. Hi, the <|im_end|> ' <|im_end|> It' and and Hi, \n\n 😀 Monday : \n ' #Coffee :"
-    post = finalize(raw, "x", catalog, topic="new coffee", ran_out_of_tokens=True, sources=["new coffee"])
-    assert not post.text.rstrip().endswith(("Hi,", "and", "It'"))
-    only_tags = finalize("1.", "x", catalog, topic="new coffee", sources=["new coffee"])
-    assert only_tags.rejected  # nothing but hashtags is not a draft
+    post = finalize(
+        raw, "x", catalog, industry="food_beverage", topic="new coffee", sources=["new coffee"],
+        brand_voice=True,
+    )  # fmt: skip
+    assert ends_complete(post.text) or post.rejected
+    assert not post.text.split("\n")[0].rstrip().endswith(("Hi,", "and", "It'"))
+    only_tags = finalize(": -", "x", catalog, topic="new coffee", sources=["new coffee"])
+    assert only_tags.text == "#Coffee" and only_tags.rejected  # nothing but hashtags is not a draft

@@ -22,7 +22,7 @@ from engine.errors import EngineError, InvalidRequest
 
 # (module, what it adds). A module that is absent (e.g. an optional front door) is skipped.
 SUBCOMMAND_MODULES = (
-    "adapters.console",
+    "adapters.generate",
     "adapters.chat",
     "adapters.serve",
     "adapters.discord.invite",

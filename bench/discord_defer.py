@@ -34,7 +34,7 @@ from bot.config import AppConfig, load_config
 from engine.backends.transformers.async_engine import AsyncEngine, start_engine
 from engine.config import EngineConfig
 from engine.types import GenerationRequest, SamplingParams
-from tests.discord.support import running, tuned
+from tests.adapters.discord.support import running, tuned
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 DISCORD_LIMIT_S = 3.0

@@ -34,7 +34,7 @@ from bench.stats import percentile
 from bot.config import AppConfig, load_config
 from engine.backends.transformers.async_engine import AsyncEngine, start_engine
 from engine.types import GenerationRequest, SamplingParams
-from tests.slack.support import running, tuned
+from tests.adapters.slack.support import running, tuned
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 TIER3_PER_MINUTE = 50

@@ -16,7 +16,7 @@ from adapters.cli import main
 from bot.catalog import Catalog
 from bot.records import Origin, StoredDraft
 from bot.store import Store, database_url, open_store
-from tests.store.support import make_draft
+from tests.bot.store.support import make_draft
 from training.dataset import load_file
 
 U1, U2 = Origin("slack", "U1", "T1", "C1"), Origin("discord", "U2", "G1", "C1")

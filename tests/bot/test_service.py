@@ -17,8 +17,8 @@ from bot.service import default_loader
 from engine.backends.openai import OpenAIEngine
 from engine.backends.transformers.async_engine import AsyncEngine
 from engine.backends.vllm import VllmUnavailable
-from tests.fakes.openai_server import fake_openai
 from tests.adapters.http.support import serving, wait_until
+from tests.fakes.openai_server import fake_openai
 
 SECRET = "sk-never-shown-9876"
 

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from adapters.slack import blocks
-from tests.fakes.slack_api import Message
 from tests.adapters.slack.support import SHORT, Harness
+from tests.fakes.slack_api import Message
 
 pytestmark = pytest.mark.model
 

@@ -15,9 +15,9 @@ from bot.config import AppConfig
 from engine.backends.transformers.async_engine import AsyncEngine
 from engine.backends.transformers.loading import LoadedModel
 from engine.config import EngineConfig
+from tests.adapters.slack.support import FORM, SHORT, Harness, running, tuned
 from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, TEAM_ID
 from tests.fakes.slack_payloads import command_body
-from tests.adapters.slack.support import FORM, SHORT, Harness, running, tuned
 
 pytestmark = pytest.mark.model
 

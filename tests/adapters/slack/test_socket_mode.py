@@ -14,9 +14,9 @@ from bot.service import BotService
 from bot.store import open_store
 from engine.backends.transformers.async_engine import AsyncEngine
 from engine.errors import ConfigError
+from tests.adapters.slack.support import SHORT, running
 from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack
 from tests.fakes.slack_payloads import command_payload
-from tests.adapters.slack.support import SHORT, running
 
 pytestmark = pytest.mark.model
 

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from adapters.slack import blocks
-from tests.fakes.slack_payloads import dm_event, event_payload, mention_event
 from tests.adapters.slack.support import SHORT, Harness
+from tests.fakes.slack_payloads import dm_event, event_payload, mention_event
 
 pytestmark = pytest.mark.model
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import secrets
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -56,6 +57,8 @@ def request_body(
             body["repetition_penalty"] = p.repetition_penalty
         if p.ignore_eos:
             body["ignore_eos"] = True
+        if p.seed is not None:  # a fresh salt: never from the prefix cache, so every repeat is cold
+            body["cache_salt"] = secrets.token_urlsafe(16)  # (backends/seeded.py says why)
     if request.messages is not None:
         body["messages"] = list(request.messages)
         return "/chat/completions", body

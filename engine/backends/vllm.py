@@ -25,6 +25,7 @@ from typing import IO, Any
 
 import aiohttp
 
+from engine.backends import seeded
 from engine.backends.merged import REPO_ROOT, adapter_path, export_merged
 from engine.backends.openai import OpenAIEngine
 from engine.config import EngineConfig, ModelConfig, OpenAIConfig, VllmConfig
@@ -144,7 +145,10 @@ class VllmEngine:
             raise EngineUnavailable(
                 f"the vLLM server is {self.state}{f' ({self.error})' if self.error else ''}; retry shortly"
             )
-        events = self.client.stream(request)
+        if seeded.one_at_a_time(request):
+            events = seeded.each_candidate(request, self.client.stream, self.limits.request_timeout_s)
+        else:
+            events = self.client.stream(request)
         try:
             async for event in events:
                 yield event
@@ -167,6 +171,7 @@ class VllmEngine:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._supervisor
         await self._stop_child()
+        self._close_log()
         await self.client.shutdown()
         self.state = "stopped"
 
@@ -180,6 +185,7 @@ class VllmEngine:
             await self._spawn_and_wait(lora)
         except BaseException:
             await self._stop_child()
+            self._close_log()
             await self.client.shutdown()
             raise
         self.state = "ready"
@@ -294,6 +300,12 @@ class VllmEngine:
                             return
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(asyncio.shield(self.proc.wait()), 0.5)
+
+    def _close_log(self) -> None:
+        """The child's log stays open across restarts (each start appends to it); closed on shutdown."""
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
     def _last_log_line(self) -> str:
         with contextlib.suppress(OSError):

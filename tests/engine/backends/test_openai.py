@@ -76,12 +76,28 @@ async def test_streams_deltas_then_a_result_and_sends_the_request_unchanged(fake
 async def test_openai_dialect_sends_only_official_fields_and_counts_usage(fake: FakeOpenAI) -> None:
     engine = await backend(fake, dialect="openai")
     try:
-        result = await generate(engine, chat(repetition_penalty=1.3, top_k=5))
+        result = await generate(engine, chat(repetition_penalty=1.3, top_k=5, seed=3))
     finally:
         await engine.shutdown()
     body = fake.seen[0].body
-    assert not {"repetition_penalty", "top_k", "return_token_ids"} & body.keys()
+    assert not {"repetition_penalty", "top_k", "return_token_ids", "cache_salt"} & body.keys()
     assert result.completion_tokens == 6
+
+
+async def test_a_seeded_request_is_salted_off_the_prefix_cache_and_an_unseeded_one_is_not(
+    fake: FakeOpenAI,
+) -> None:
+    """vLLM reads a salted prompt from no one else's prefix cache: a fresh salt each time makes
+    every seeded request a cold prefill (engine/backends/seeded.py says why)."""
+    engine = await backend(fake)
+    try:
+        for request in (chat(seed=7), chat(seed=7), chat()):
+            await generate(engine, request)
+    finally:
+        await engine.shutdown()
+    salts = [seen.body.get("cache_salt") for seen in fake.seen]
+    assert salts[0] and salts[1] and salts[0] != salts[1]
+    assert salts[2] is None
 
 
 async def test_raw_prompts_use_the_completions_route(fake: FakeOpenAI) -> None:

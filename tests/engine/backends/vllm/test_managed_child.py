@@ -2,12 +2,14 @@
 says so, the child comes back, and the next request succeeds.
 
 Its own child (the session's server must not be killed), serving the shipped adapter merged into the
-base model: the path the `vllm` backend takes on CPU. One kill, one restart.
+base model: the path the `vllm` backend takes on CPU. One kill, one restart, one log file, closed at
+shutdown.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import time
@@ -91,6 +93,18 @@ async def test_a_killed_child_fails_its_request_reports_it_and_comes_back(
             break
         await asyncio.sleep(0.1)
     assert not live_members(engine.proc.pid)
+    log = tmp_path / "vllm-server.log"
+    assert log.read_text().count("=== PostPulse starts vLLM") == 2  # the restart wrote to the same log
+    assert str(log) not in open_files()  # and shutdown closed it
+
+
+def open_files() -> set[str]:
+    """What this process holds open, by path."""
+    found = set()
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):
+            found.add(os.readlink(fd))
+    return found
 
 
 def live_members(group: int) -> list[int]:

@@ -93,14 +93,30 @@ async def test_draft_service_on_vllm_post_processes_like_any_backend(
     assert draft.completion_tokens > 0 and draft.prompt_tokens > 100  # PostPulse's own system prompt
 
 
-async def test_a_seeded_draft_repeats_exactly(vllm_engine: VllmEngine, catalog: Catalog, app_config) -> None:
+async def seeded_variants(drafts: DraftService, raw: dict[str, object]) -> list[str]:
+    return [v.text for v in (await drafts.create(drafts.brief(raw))).variants]
+
+
+async def test_a_seeded_draft_repeats_exactly_in_any_cache_state(
+    vllm_engine: VllmEngine, catalog: Catalog, app_config
+) -> None:
+    """The same seed gives the same draft whether the server's prefix cache holds its prompt or not:
+    the first time, after the same prompt went through unseeded (so it is cached), after an unrelated
+    prompt, and right after itself. Each runs alone on the child, as engine/backends/seeded.py says
+    it must (a request running beside it changes vLLM's batch, and can change the draft)."""
     drafts = DraftService(vllm_engine, catalog, app_config.engine)
-    brief = drafts.brief({**BRIEF, "seed": 42, "temperature": 0.9})
-    first, again = await drafts.create(brief), await drafts.create(brief)
-    # far from 42: vLLM seeds a request's n candidates 42, 43, ..., and best-of-n may pick any of them
-    other = await drafts.create(drafts.brief({**BRIEF, "seed": 4242, "temperature": 0.9}))
-    assert first.post.text == again.post.text
-    assert other.post.text != first.post.text
+    raw = {**BRIEF, "prompt": "Announce our new oat-milk latte for the autumn menu", "temperature": 0.9}
+    seeded = {**raw, "seed": 42}
+    first = await seeded_variants(drafts, seeded)  # this prompt's first time on the server
+    await drafts.create(drafts.brief(raw))  # the same prompt unseeded: now in the prefix cache
+    cached = await seeded_variants(drafts, seeded)
+    await drafts.create(drafts.brief({**raw, "prompt": "Our bakery opens at 6am from Monday"}))
+    after_other = await seeded_variants(drafts, seeded)
+    again = await seeded_variants(drafts, seeded)
+    # far from 42: candidate i of a seeded draft is seeded 42 + i, and best-of-n may pick any of them
+    other = await seeded_variants(drafts, {**raw, "seed": 4242})
+    assert first == cached == after_other == again
+    assert other != first
 
 
 async def test_stop_strings_end_the_text_before_the_stop(vllm_engine: VllmEngine) -> None:

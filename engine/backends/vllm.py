@@ -5,6 +5,8 @@ The child runs from its own venv (scripts/setup-vllm.sh), on a free loopback por
 key so no other local process can use it. If it dies, in-flight requests fail with a clear error,
 /health says `restarting`, and it is started again with backoff; after `max_restarts` failed starts in
 a row the engine is dead. Shutdown stops the child's whole process group (vLLM forks an engine core).
+A seeded request's candidates go to the child one at a time, so that the seed repeats the draft
+(backends/seeded.py says why and where that promise ends).
 """
 
 from __future__ import annotations

@@ -102,8 +102,8 @@ async def test_a_seeded_draft_repeats_exactly_in_any_cache_state(
 ) -> None:
     """The same seed gives the same draft whether the server's prefix cache holds its prompt or not:
     the first time, after the same prompt went through unseeded (so it is cached), after an unrelated
-    prompt, and right after itself. Each runs alone on the child, as engine/backends/seeded.py says
-    it must (a request running beside it changes vLLM's batch, and can change the draft)."""
+    prompt. Each runs alone on the child, as engine/backends/seeded.py says it must (a request running
+    beside it changes vLLM's batch, and can change the draft)."""
     drafts = DraftService(vllm_engine, catalog, app_config.engine)
     raw = {**BRIEF, "prompt": "Announce our new oat-milk latte for the autumn menu", "temperature": 0.9}
     seeded = {**raw, "seed": 42}
@@ -112,10 +112,9 @@ async def test_a_seeded_draft_repeats_exactly_in_any_cache_state(
     cached = await seeded_variants(drafts, seeded)
     await drafts.create(drafts.brief({**raw, "prompt": "Our bakery opens at 6am from Monday"}))
     after_other = await seeded_variants(drafts, seeded)
-    again = await seeded_variants(drafts, seeded)
     # far from 42: candidate i of a seeded draft is seeded 42 + i, and best-of-n may pick any of them
     other = await seeded_variants(drafts, {**raw, "seed": 4242})
-    assert first == cached == after_other == again
+    assert first == cached == after_other
     assert other != first
 
 

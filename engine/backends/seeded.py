@@ -12,7 +12,7 @@ seeded request with n > 1 goes to the child as n requests of one candidate each,
 seeded seed + i as vLLM seeds a request's i-th child itself; and the wire gives each seeded request a
 fresh `cache_salt` (openai_wire.request_body), so it never reads the prefix cache. A seeded draft
 then repeats exactly in any cache state while nothing else runs on the child; a request running
-beside it still changes the batch, and can change the draft (vLLM's batch invariance is GPU-only).
+beside it still changes the batch, and can change the draft (vLLM 0.32 has no batch invariance on CPU).
 Unseeded requests are untouched: all candidates in one request, prefix cache on.
 """
 

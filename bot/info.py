@@ -73,4 +73,3 @@ def defaults(channel: Mapping[str, Any], workspace: Mapping[str, Any]) -> str:
 
 def defaults_saved(options: Mapping[str, Any]) -> str:
     return f"Saved for this channel: {describe_options(options)}"
-

@@ -139,16 +139,14 @@ def close_ending(text: str, ran_out_of_tokens: bool = False) -> tuple[str, bool]
     return join_tags(repaired + "." if repaired else "", tags), True
 
 
-def end_cleanly(text: str, ran_out_of_tokens: bool = False) -> tuple[str, bool]:
-    """`close_ending`, for text whose tag lines are clean. Closing can turn the last line into a
-    hashtag line ("#Coffee 😀" cut back from "#Coffee 😀 coffee", "' #Coffee." closed from
-    "' #Coffee :"): that line then joins the tags, and the sentence before it is closed instead."""
-    closed, repaired = close_ending(text, ran_out_of_tokens)
-    cleaned = clean_hashtag_lines(closed)
-    if cleaned == closed or ends_complete(cleaned):
-        return closed, repaired
-    again, more = close_ending(cleaned, ran_out_of_tokens=True)
-    return again, repaired or more
+def settle_ending(text: str) -> tuple[str, bool]:
+    """Closing (the model's ending, or the limit's cut) can make the last line a hashtag line:
+    "#Coffee 😀" cut back from "#Coffee 😀 coffee", "' #Coffee." closed from "' #Coffee :". That line
+    then joins the tags and the sentence before it is closed instead; any other draft stays as it is."""
+    cleaned = clean_hashtag_lines(text)
+    if cleaned == text or ends_complete(cleaned):
+        return text, False
+    return close_ending(cleaned, ran_out_of_tokens=True)
 
 
 def _is_instruction_tag(tag: str) -> bool:
@@ -271,7 +269,7 @@ def fit_limit(text: str, limit: int) -> tuple[str, bool, bool]:
     if not cut:  # a word boundary, else a hard cut that leaves room for the closing full stop
         space = window.rstrip().rfind(" ")
         cut = space if space > 0 else budget - 1
-    closed, repaired = end_cleanly(join_tags(window[:cut].rstrip(" ,;:-–—"), tags), ran_out_of_tokens=True)
+    closed, repaired = close_ending(join_tags(window[:cut].rstrip(" ,;:-–—"), tags), ran_out_of_tokens=True)
     return closed, True, repaired
 
 
@@ -371,13 +369,15 @@ def finalize(
     text = speak_as_we(guarded.text) if brand_voice else guarded.text
     # Its form: clean tag lines, then an ending, before the norm counts the tags the ending kept.
     text = clean_hashtag_lines(text)
-    text, repaired = end_cleanly(text, ran_out_of_tokens)
+    text, repaired = close_ending(text, ran_out_of_tokens)
     # The platform's rules: the hashtag norm, then the limit (which closes any cut it makes).
     candidates = topic_keywords(topic) + (catalog.industries[industry].terminology if industry else [])
     text, _ = normalise_hashtags(text, platform, hashtags, candidates)
     text, truncated, cut_repaired = fit_limit(text, platform.char_limit)
-    # A draft that is not finished (no sentence left, say) is rejected: best-of-n ranks it last.
+    text, settled = settle_ending(text)
+    # One check of what a finished draft is; any other (no sentence left, say) is rejected, so
+    # best-of-n ranks it last.
     rejected = guarded.rejected or not finished(text, platform.char_limit)
     kept = ["#" + t for t in HASHTAG.findall(text)]
-    repaired = repaired or cut_repaired
+    repaired = repaired or cut_repaired or settled
     return Post(text, count_words(text), len(text), kept, truncated, guarded.removed, repaired, rejected)

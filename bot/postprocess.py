@@ -273,52 +273,15 @@ def fit_limit(text: str, limit: int) -> tuple[str, bool, bool]:
     return closed, True, repaired
 
 
-STOPWORDS = frozenset(
-    # brief words that describe the task, not the topic: never hashtags
-    [
-        "about",
-        "after",
-        "again",
-        "their",
-        "there",
-        "these",
-        "those",
-        "which",
-        "while",
-        "would",
-        "could",
-        "should",
-        "with",
-        "from",
-        "into",
-        "your",
-        "our",
-        "this",
-        "that",
-        "have",
-        "will",
-        "just",
-        "more",
-        "most",
-        "very",
-        "what",
-        "when",
-        "where",
-        "write",
-        "post",
-        "posts",
-        "launch",
-        "create",
-        "social",
-        "media",
-        "generate",
-        "caption",
-        "tweet",
-        "announce",
-        "share",
-        "make",
-    ]
-)
+# Brief words that describe the task, not the topic: never hashtags.
+# fmt: off
+STOPWORDS = frozenset((
+    "about", "after", "again", "their", "there", "these", "those", "which", "while", "would",
+    "could", "should", "with", "from", "into", "your", "our", "this", "that", "have", "will",
+    "just", "more", "most", "very", "what", "when", "where", "write", "post", "posts", "launch",
+    "create", "social", "media", "generate", "caption", "tweet", "announce", "share", "make",
+))
+# fmt: on
 
 
 def topic_keywords(topic: str, limit: int = 4) -> list[str]:

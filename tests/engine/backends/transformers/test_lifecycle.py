@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Coroutine
 from typing import Any
 
@@ -108,14 +109,13 @@ async def test_cancel_frees_the_slot_for_a_queued_request(make_engine: EngineFac
     await wait_until(lambda: rows_of(eng, a) == 1, 30, "A running")
     b_task = asyncio.create_task(eng.generate(b))
     await wait_until(lambda: queued(eng, b), 5, "B queued")
-    a_tokens = generated(eng, a)
-    seen = len(a_tokens)
-    await wait_until(lambda: len(a_tokens) >= seen + 8, 30, "A to run on for 8 more steps")
+    await asyncio.sleep(0.2)
     assert queued(eng, b) and not b_task.done(), "B must wait while A holds the only slot"
     a_task.cancel()
+    started = time.perf_counter()
     result = await asyncio.wait_for(b_task, timeout=30)
     assert len(result.outputs[0].token_ids) == 5
-    assert len(a_tokens) < LONG  # B ran once A was cancelled, not after A ran its course
+    assert time.perf_counter() - started < 15  # A alone would need a minute or more
     assert rows_of(eng, a) == 0
 
 

@@ -142,10 +142,10 @@ def close_ending(text: str, ran_out_of_tokens: bool = False) -> tuple[str, bool]
 def settle_ending(text: str) -> tuple[str, bool]:
     """Closing (the model's ending, or the limit's cut) can make the last line a hashtag line:
     "#Coffee 😀" cut back from "#Coffee 😀 coffee", "' #Coffee." closed from "' #Coffee :". That line
-    then joins the tags and the sentence before it is closed instead; any other draft stays as it is."""
+    then joins the tags and the sentence before it is closed instead."""
     cleaned = clean_hashtag_lines(text)
     if cleaned == text or ends_complete(cleaned):
-        return text, False
+        return cleaned, False
     return close_ending(cleaned, ran_out_of_tokens=True)
 
 

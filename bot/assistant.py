@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import grammar, info
-from bot.brief import Brief, make_brief
+from bot.brief import SEED_MAX, Brief, make_brief
 from bot.catalog import Catalog
 from bot.config import AppConfig
 from bot.drafts import Draft, DraftService
@@ -60,7 +60,6 @@ __all__ = [
     "StoredDraft",
 ]
 
-SEED_MAX = 2**32 - 1
 SHORTER = 0.6  # a "shorter" remix gets this share of the parent's length, "longer" 1 / SHORTER
 TOKENS_PER_WORD = grammar.TOKENS_PER_WORD
 # Brief fields a form (HTTP JSON, Discord options) may send that are not grammar options.

@@ -12,6 +12,7 @@ from bot.errors import InvalidOption
 from engine.config import EngineConfig
 
 DEFAULT_TEMPERATURE = 0.7
+SEED_MAX = 2**32 - 1  # torch generators reject larger seeds; every front door bounds them by this
 
 
 class Brief(BaseModel):
@@ -29,7 +30,7 @@ class Brief(BaseModel):
     call_to_action: str | None = None
     hashtags: bool = True
     variants: int = 1
-    seed: int | None = Field(None, ge=0, le=2**32 - 1)
+    seed: int | None = Field(None, ge=0, le=SEED_MAX)
     temperature: float = Field(DEFAULT_TEMPERATURE, ge=0.0, le=2.0)
 
 

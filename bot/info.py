@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.catalog import Catalog
-from bot.grammar import OPTION_FIELDS, describe_options
+from bot.grammar import describe_options
 
 USAGE = """*Usage:* `/postpulse [key:value …] what the post is about`
 *Example:* `/postpulse tone:casual platform:linkedin audience:"small business owners" Launch of our new phone`
@@ -73,6 +73,3 @@ def defaults(channel: Mapping[str, Any], workspace: Mapping[str, Any]) -> str:
 
 def defaults_saved(options: Mapping[str, Any]) -> str:
     return f"Saved for this channel: {describe_options(options)}"
-
-
-OPTION_KEYS = tuple(OPTION_FIELDS)

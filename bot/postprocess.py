@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.catalog import Catalog, Platform
-from bot.quality.factguard import guard
+from bot.quality.factguard import Guarded, guard
 from bot.voice import speak_as_we
 
 HASHTAG = re.compile(r"(?<![\w#])#([A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*)")
@@ -139,9 +139,14 @@ def close_ending(text: str, ran_out_of_tokens: bool = False) -> tuple[str, bool]
     return join_tags(repaired + "." if repaired else "", tags), True
 
 
-def drop_unfinished_tail(text: str) -> str:
-    """Cut an unfinished last sentence (kept for callers of the old name)."""
-    return close_ending(text, ran_out_of_tokens=True)[0]
+def settle_ending(text: str) -> tuple[str, bool]:
+    """Closing (the model's ending, or the limit's cut) can make the last line a hashtag line:
+    "#Coffee 😀" cut back from "#Coffee 😀 coffee", "' #Coffee." closed from "' #Coffee :". That line
+    then joins the tags and the sentence before it is closed instead."""
+    cleaned = clean_hashtag_lines(text)
+    if cleaned == text or ends_complete(cleaned):
+        return cleaned, False
+    return close_ending(cleaned, ran_out_of_tokens=True)
 
 
 def _is_instruction_tag(tag: str) -> bool:
@@ -158,21 +163,21 @@ def _label_line(line: str) -> bool:
     return all(re.fullmatch(r"[#@]?[A-Z][\w'’]*|&|[|/·•-]", t) for t in tokens)
 
 
+def clean_hashtag_line(line: str) -> str:
+    """A hashtag line (no sentence; half tags, or tags plus labels) keeps only its `#word` tags;
+    instruction-word tags go from every line."""
+    tokens = line.split()
+    tags = [t for t in tokens if HASHTAG.fullmatch(t.rstrip(".,;:!"))]
+    words = " ".join(t for t in tokens if t not in tags)
+    labels = not words or _label_line(words)
+    if tags and not re.search(r"[.!?…]", words) and (len(tags) * 2 >= len(tokens) or labels):
+        return " ".join(t.rstrip(".,;:!") for t in tags if not _is_instruction_tag(t))
+    return HASHTAG.sub(lambda m: "" if _is_instruction_tag(m.group(0)) else m.group(0), line)
+
+
 def clean_hashtag_lines(text: str) -> str:
-    """A hashtag line keeps only its `#word` tags; instruction-word tags go everywhere; label lines
-    trailing the draft go. A hashtag line has no sentence, and is half tags or tags plus labels."""
-    lines = text.split("\n")
-    out: list[str] = []
-    for line in lines:
-        tokens = line.split()
-        tags = [t for t in tokens if HASHTAG.fullmatch(t.rstrip(".,;:!"))]
-        words = " ".join(t for t in tokens if t not in tags)
-        labels = not words or _label_line(words)
-        if tags and not re.search(r"[.!?…]", words) and (len(tags) * 2 >= len(tokens) or labels):
-            kept = [t.rstrip(".,;:!") for t in tags if not _is_instruction_tag(t)]
-            out.append(" ".join(kept))
-            continue
-        out.append(HASHTAG.sub(lambda m: "" if _is_instruction_tag(m.group(0)) else m.group(0), line))
+    """Every line cleaned as above, and label lines trailing the draft gone."""
+    out = [clean_hashtag_line(line) for line in text.split("\n")]
     while out and (not out[-1].strip() or (_label_line(out[-1]) and "#" not in out[-1])):
         if not out[-1].strip():
             out.pop()
@@ -213,9 +218,6 @@ def normalise_hashtags(
     body, trailing = split_trailing_hashtags(text)
     inline = ["#" + t for t in HASHTAG.findall(body)]
     low, high = (platform.hashtags.min, platform.hashtags.max) if enabled else (0, 0)
-    if not enabled:
-        body = HASHTAG.sub(lambda m: m.group(1), body)
-        inline = []
     seen = {t.lower() for t in inline}
     tags: list[str] = []
     for tag in trailing:
@@ -224,7 +226,7 @@ def normalise_hashtags(
             tags.append(tag)
     room = max(0, high - len(inline))
     tags = tags[:room]
-    if len(inline) > high:  # too many inline tags: keep the words, drop the '#'
+    if len(inline) > high:  # too many inline tags: the last ones go
         extra = len(inline) - high
         body = _strip_last_inline(body, extra)
         inline = inline[:high]
@@ -239,80 +241,47 @@ def normalise_hashtags(
 
 
 def _strip_last_inline(body: str, count: int) -> str:
-    matches = list(HASHTAG.finditer(body))[-count:]
-    for m in reversed(matches):
+    """The last `count` inline tags lose their '#'; a hashtag line among them keeps only its tags,
+    so a bare word never strays into it."""
+    touched: set[int] = set()
+    for m in reversed(list(HASHTAG.finditer(body))[-count:]):
+        touched.add(body.count("\n", 0, m.start()))
         body = body[: m.start()] + m.group(1) + body[m.end() :]
-    return body
+    return "\n".join(clean_hashtag_line(ln) if i in touched else ln for i, ln in enumerate(body.split("\n")))
 
 
-def fit_limit(text: str, limit: int) -> tuple[str, bool]:
-    """Never exceed `limit` characters: drop tags whole, then cut at a sentence, else word, boundary."""
+def fit_limit(text: str, limit: int) -> tuple[str, bool, bool]:
+    """Never exceed `limit` characters: drop tags whole, then cut at a sentence, else word, boundary,
+    and close the cut within the limit. Returns (text, truncated, repaired)."""
     if len(text) <= limit:
-        return text, False
+        return text, False, False
     body, tags = split_trailing_hashtags(text)
     while tags and len(join_tags(body, tags)) > limit and len(body) <= limit:
         tags.pop()
     if len(join_tags(body, tags)) <= limit:
-        return join_tags(body, tags), True
+        return join_tags(body, tags), True, False
     budget = limit - (len(join_tags("", tags)) + 2 if tags else 0)
     if budget < limit * 0.5:  # the body matters more than the tags
         tags, budget = [], limit
     window = body[:budget]
     ends = [m.end() for m in SENTENCE_END.finditer(window)]
     cut = ends[-1] if ends and ends[-1] >= budget * 0.5 else 0
-    if not cut:
+    if not cut:  # a word boundary, else a hard cut that leaves room for the closing full stop
         space = window.rstrip().rfind(" ")
-        cut = space if space > 0 else budget
-    result = join_tags(window[:cut].rstrip(" ,;:-–—"), tags)
-    return result[:limit], True
+        cut = space if space > 0 else budget - 1
+    closed, repaired = close_ending(join_tags(window[:cut].rstrip(" ,;:-–—"), tags), ran_out_of_tokens=True)
+    return closed, True, repaired
 
 
-STOPWORDS = frozenset(
-    # brief words that describe the task, not the topic: never hashtags
-    [
-        "about",
-        "after",
-        "again",
-        "their",
-        "there",
-        "these",
-        "those",
-        "which",
-        "while",
-        "would",
-        "could",
-        "should",
-        "with",
-        "from",
-        "into",
-        "your",
-        "our",
-        "this",
-        "that",
-        "have",
-        "will",
-        "just",
-        "more",
-        "most",
-        "very",
-        "what",
-        "when",
-        "where",
-        "write",
-        "post",
-        "posts",
-        "launch",
-        "create",
-        "social",
-        "media",
-        "generate",
-        "caption",
-        "tweet",
-        "announce",
-        "share",
-        "make",
-    ]
-)
+# Brief words that describe the task, not the topic: never hashtags.
+# fmt: off
+STOPWORDS = frozenset((
+    "about", "after", "again", "their", "there", "these", "those", "which", "while", "would",
+    "could", "should", "with", "from", "into", "your", "our", "this", "that", "have", "will",
+    "just", "more", "most", "very", "what", "when", "where", "write", "post", "posts", "launch",
+    "create", "social", "media", "generate", "caption", "tweet", "announce", "share", "make",
+))
+# fmt: on
 
 
 def topic_keywords(topic: str, limit: int = 4) -> list[str]:
@@ -326,6 +295,16 @@ def topic_keywords(topic: str, limit: int = 4) -> list[str]:
 
 def count_words(text: str) -> int:
     return len(text.split())
+
+
+def hashtag_lines_valid(text: str) -> bool:
+    """Every hashtag line holds only #word tags, none an instruction word, no label debris after it."""
+    return clean_hashtag_lines(text) == re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
+def finished(text: str, limit: int) -> bool:
+    """A finished draft: within the platform's limit, clean tag lines, and a complete last sentence."""
+    return len(text) <= limit and hashtag_lines_valid(text) and ends_complete(text)
 
 
 def finalize(
@@ -347,35 +326,21 @@ def finalize(
     `brand_voice` makes the draft speak as "we" (bot.voice) where the brief's voice is not a person's.
     """
     platform = catalog.platforms[platform_key]
+    # What the model said, less debris, loops, invented specifics and (for a brand) the persona.
     text = collapse_repetition(strip_debris(raw))
-    removed: tuple[str, ...] = ()
-    rejected = False
-    if sources is not None:
-        guarded = guard(text, sources)
-        text, removed, rejected = guarded.text, guarded.removed, guarded.rejected
-    if brand_voice:
-        text = speak_as_we(text)
+    guarded = guard(text, sources) if sources is not None else Guarded(text, (), False)
+    text = speak_as_we(guarded.text) if brand_voice else guarded.text
+    # Its form: clean tag lines, then an ending, before the norm counts the tags the ending kept.
     text = clean_hashtag_lines(text)
     text, repaired = close_ending(text, ran_out_of_tokens)
-    candidates = topic_keywords(topic)
-    if industry:
-        candidates += catalog.industries[industry].terminology
+    # The platform's rules: the hashtag norm, then the limit (which closes any cut it makes).
+    candidates = topic_keywords(topic) + (catalog.industries[industry].terminology if industry else [])
     text, _ = normalise_hashtags(text, platform, hashtags, candidates)
-    text, truncated = fit_limit(text, platform.char_limit)
-    text = clean_hashtag_lines(text)  # extra tags de-hashed inside a tag line are stray words there
-    if truncated:
-        text, cut_repaired = close_ending(text, ran_out_of_tokens=True)
-        repaired = repaired or cut_repaired
-    # The steps after the first close_ending (tags, limit, tag lines) can expose a new last line; close
-    # again until the ending holds. A draft with no sentence left at all is rejected, so best-of-n
-    # ranks it behind every real candidate.
-    for _ in range(2):
-        if ends_complete(text):
-            break
-        text, again = close_ending(clean_hashtag_lines(text), ran_out_of_tokens=True)
-        repaired = repaired or again
-    if len(text) > platform.char_limit:  # a closing full stop may not break the platform's limit
-        text = fit_limit(text, platform.char_limit)[0]
-    rejected = rejected or not ends_complete(text)
+    text, truncated, cut_repaired = fit_limit(text, platform.char_limit)
+    text, settled = settle_ending(text)
+    # One check of what a finished draft is; any other (no sentence left, say) is rejected, so
+    # best-of-n ranks it last.
+    rejected = guarded.rejected or not finished(text, platform.char_limit)
     kept = ["#" + t for t in HASHTAG.findall(text)]
-    return Post(text, count_words(text), len(text), kept, truncated, removed, repaired, rejected)
+    repaired = repaired or cut_repaired or settled
+    return Post(text, count_words(text), len(text), kept, truncated, guarded.removed, repaired, rejected)

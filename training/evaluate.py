@@ -3,9 +3,10 @@
 Generates `variants` drafts per held-out brief through the real engine (same prompts, same
 continuous-batching scheduler as serving) and scores the model's own text before `finalize` (which
 would force compliance and hide what the fine-tuning changed), and for the new quality metrics also
-the delivered draft after `finalize`. Perplexity is on the human-written held-out posts, given their
-brief, over the post's tokens only. Each model is prompted in the format it was trained on (the
-adapter's postpulse.json), and the "+ best-of-n" row re-ranks the same samples with bot.quality.
+the delivered draft (`bot.quality.bestof.deliver`, serving's own path). Perplexity is on the
+human-written held-out posts, given their brief, over the post's tokens only. Each model is prompted
+in the format it was trained on (the adapter's postpulse.json), and the "+ best-of-n" row re-ranks
+the same samples with bot.quality.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from typing import Any
 import torch
 
 from bot.catalog import Catalog
-from bot.postprocess import finalize, strip_debris
+from bot.postprocess import strip_debris
 from bot.prompts import PromptFormat, adapter_prompt_format
-from bot.quality.bestof import pick, score_outputs
+from bot.quality.bestof import deliver, pick, score_outputs, sources
 from engine.backends.transformers.async_engine import AsyncEngine
 from engine.backends.transformers.loading import LoadedModel, load_model
 from engine.config import EngineConfig, ModelConfig
@@ -147,10 +148,6 @@ def perplexity(
     return math.exp(total_nll / max(total_tokens, 1))
 
 
-def _sources(r: Record) -> list[str | None]:
-    return [r.prompt, r.audience]
-
-
 def _row(
     label: str,
     records: list[Record],
@@ -165,19 +162,8 @@ def _row(
         for r, outs, texts in zip(records, outputs, raw, strict=True)
         for o, t in zip(outs, texts, strict=True)
     ]
-    delivered = [
-        finalize(
-            o.text,
-            r.platform,
-            catalog,
-            industry=r.industry,
-            topic=r.prompt,
-            ran_out_of_tokens=o.finish_reason == "length",
-            sources=_sources(r),
-            brand_voice=True,  # held-out posts are brand posts
-        ).text
-        for r, o, _ in flat
-    ]
+    brief = {r: r.brief() for r in records}
+    delivered = [deliver(brief[r], o, catalog).text for r, o, _ in flat]  # as serving delivers it
     predicted = classifier.predict([t for _, _, t in flat])
     pairs = [(r, d) for (r, _, _), d in zip(flat, delivered, strict=True)]
     m = metrics.mean
@@ -194,8 +180,8 @@ def _row(
         seconds=0.0,
         key_terms_raw=m([metrics.key_term_coverage(t, r.prompt) for r, _, t in flat]),
         key_terms=m([metrics.key_term_coverage(d, r.prompt) for r, d in pairs]),
-        invented_raw=m([metrics.has_invented_specifics(t, _sources(r)) for r, _, t in flat]),
-        invented=m([metrics.has_invented_specifics(d, _sources(r)) for r, d in pairs]),
+        invented_raw=m([metrics.has_invented_specifics(t, sources(brief[r])) for r, _, t in flat]),
+        invented=m([metrics.has_invented_specifics(d, sources(brief[r])) for r, d in pairs]),
         first_person_raw=m([metrics.first_person(t) for _, _, t in flat]),
         first_person=m([metrics.first_person(d) for d in delivered]),
         fragments_raw=m([metrics.is_fragment(t) for _, _, t in flat]),

@@ -12,7 +12,8 @@ import re
 from collections.abc import Sequence
 
 from bot.catalog import Catalog
-from bot.postprocess import clean_hashtag_lines, ends_complete
+from bot.postprocess import ends_complete
+from bot.postprocess import hashtag_lines_valid as hashtag_lines_valid  # what a finished draft has
 from bot.quality import scoring, tone
 from bot.quality.factguard import invented
 from training.dataset import hashtag_count
@@ -69,11 +70,6 @@ def first_person(text: str) -> bool:
 def is_fragment(text: str) -> bool:
     """The draft's body does not end a sentence ("It'", "…and the")."""
     return not ends_complete(text)
-
-
-def hashtag_lines_valid(text: str) -> bool:
-    """Every hashtag line holds only #word tags, none an instruction word, no label debris after it."""
-    return clean_hashtag_lines(text) == re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
 def mean(values: Sequence[float]) -> float:

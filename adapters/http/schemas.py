@@ -16,8 +16,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from adapters.http.errors import ApiError
 from adapters.http.state import CONFIG
+from bot.brief import SEED_MAX
 
-SEED_MAX = 2**32 - 1  # torch generators reject larger seeds, so bound them here
 MIN_TEMPERATURE = 0.01  # below this, logits / temperature overflow; treat as greedy (0)
 EXTRA_TEXT_MAX = 500  # audience / brand_voice / call_to_action go into the prompt: keep them short
 

@@ -66,6 +66,26 @@ def pick(candidates: Sequence[Candidate[T]], k: int) -> list[Candidate[T]]:
     return kept
 
 
+def sources(brief: Brief) -> list[str | None]:
+    """What the fact guard lets a draft state: the brief's own words."""
+    return [brief.prompt, brief.brand_voice, brief.audience, brief.call_to_action]
+
+
+def deliver(brief: Brief, output: SequenceOutput, catalog: Catalog) -> Post:
+    """The draft a user gets from one sampled output; eval calls this too, so the two cannot drift."""
+    return finalize(
+        output.text,
+        brief.platform,
+        catalog,
+        hashtags=brief.hashtags,
+        industry=brief.industry,
+        topic=brief.prompt,
+        ran_out_of_tokens=output.finish_reason == "length",
+        sources=sources(brief),
+        brand_voice=not scoring.voice_allows_first_person(brief.brand_voice),
+    )
+
+
 def score_outputs(
     brief: Brief,
     outputs: Sequence[SequenceOutput],
@@ -73,21 +93,7 @@ def score_outputs(
     judge: ToneClassifier | None,
 ) -> list[Candidate[Post]]:
     """Post-process and score every candidate the engine sampled for one brief."""
-    sources = [brief.prompt, brief.brand_voice, brief.audience, brief.call_to_action]
-    posts = [
-        finalize(
-            out.text,
-            brief.platform,
-            catalog,
-            hashtags=brief.hashtags,
-            industry=brief.industry,
-            topic=brief.prompt,
-            ran_out_of_tokens=out.finish_reason == "length",
-            sources=sources,
-            brand_voice=not scoring.voice_allows_first_person(brief.brand_voice),
-        )
-        for out in outputs
-    ]
+    posts = [deliver(brief, out, catalog) for out in outputs]
     agreement = judge.agreement([p.text for p in posts], brief.tone) if judge else [None] * len(posts)
     typical = catalog.platforms[brief.platform].typical_words
     candidates: list[Candidate[Post]] = []
@@ -97,7 +103,7 @@ def score_outputs(
             raw=raw,
             final=post.text,
             brief=brief.prompt,
-            sources=sources,
+            sources=sources(brief),
             typical_words=(typical[0], typical[1]),
             complete_ending=ends_complete(raw),
             tone_agreement=tone,

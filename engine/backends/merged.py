@@ -10,9 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -102,7 +99,7 @@ def _merge(source: Path | str, base_name: str, adapter: Path, digest: str, targe
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from engine.backends.transformers.loading import check_adapter_base
+    from engine.backends.transformers.loading import check_adapter_base, save_atomically
 
     log.info("merging adapter %s into %s -> %s (once per adapter version)", adapter, base_name, target)
     started = time.perf_counter()
@@ -114,16 +111,6 @@ def _merge(source: Path | str, base_name: str, adapter: Path, digest: str, targe
     except (RuntimeError, ValueError) as exc:
         raise ModelLoadError(f"Adapter {adapter} does not fit base model '{base_name}': {exc}") from exc
     tokenizer = AutoTokenizer.from_pretrained(source, clean_up_tokenization_spaces=False)
-    staging = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
-    try:
-        merged.save_pretrained(staging, safe_serialization=True)
-        tokenizer.save_pretrained(staging)
-        meta = {"base_model": base_name, "adapter": str(adapter), "adapter_digest": digest}
-        (staging / MARKER).write_text(json.dumps(meta, indent=2) + "\n")
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    meta = {"base_model": base_name, "adapter": str(adapter), "adapter_digest": digest}
+    save_atomically(target, merged, tokenizer, {MARKER: json.dumps(meta, indent=2) + "\n"})
     log.info("merged in %.1fs", time.perf_counter() - started)

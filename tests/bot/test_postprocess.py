@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.catalog import Catalog
@@ -113,12 +115,22 @@ NOISE = [
 ]  # fmt: skip
 
 
+# The end of a sentence, checked here apart from bot.postprocess: a stop, question or exclamation mark
+# or ellipsis (a closing quote or bracket may follow it), or an emoji; never a bare cut apostrophe.
+CLOSING_TAGS = re.compile(r"(?:\s*#\w+)+\s*$")
+ENDS_SENTENCE = re.compile(r"(?:[.!?…][\"'”’)\]]*|[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B50\u2705\uFE0F])$")
+
+
+def body_of(text: str) -> str:
+    return CLOSING_TAGS.sub("", text).rstrip()
+
+
 def test_no_fragment_ever_leaves_finalize(catalog: Catalog) -> None:
     """Seeded noise (the shapes a small model's worst samples take): every result is within the limit,
-    keeps clean tag lines, and ends a sentence, or is rejected so best-of-n ranks it last."""
+    keeps clean tag lines, and ends a sentence; only a draft with no sentence left, or one the fact
+    guard gutted, is rejected (so best-of-n ranks it last)."""
     import random
 
-    from bot.postprocess import ends_complete
     from training.metrics import hashtag_lines_valid
 
     rnd = random.Random(3)
@@ -131,19 +143,28 @@ def test_no_fragment_ever_leaves_finalize(catalog: Catalog) -> None:
             )  # fmt: skip
             assert len(post.text) <= catalog.platforms[platform].char_limit, raw
             assert hashtag_lines_valid(post.text), raw
-            assert ends_complete(post.text) or post.rejected, raw
+            body = body_of(post.text)
+            assert not body or ENDS_SENTENCE.search(body), raw
+            assert post.rejected or body, raw  # nothing but hashtags is not a draft
+            assert not post.rejected or not body or post.removed, raw  # no sentence left, or guarded
 
 
 def test_fuzz_found_endings_are_closed(catalog: Catalog) -> None:
-    from bot.postprocess import ends_complete
-
     # before the final closing pass this came out ending in "…and and Hi," (a tag line hid the cut)
     raw = ") ! • 2024 1. Hi, the <|im_end|> ' <|im_end|> It' and and Hi, \n\n 😀 Monday : \n ' #Coffee :"
     post = finalize(
         raw, "x", catalog, industry="food_beverage", topic="new coffee", sources=["new coffee"],
         brand_voice=True,
     )  # fmt: skip
-    assert ends_complete(post.text) or post.rejected
+    assert not post.rejected and post.repaired  # closed by hand, so a draft best-of-n may keep
+    assert ENDS_SENTENCE.search(body_of(post.text))
     assert not post.text.split("\n")[0].rstrip().endswith(("Hi,", "and", "It'"))
     only_tags = finalize(": -", "x", catalog, topic="new coffee", sources=["new coffee"])
     assert only_tags.text == "#Coffee" and only_tags.rejected  # nothing but hashtags is not a draft
+
+
+def test_a_hard_cut_is_closed_within_the_limit(catalog: Catalog) -> None:
+    """No space to cut at (a run-on word): the cut leaves room for its closing full stop."""
+    post = finalize("Amazing" * 60, "x", catalog, hashtags=False)
+    assert post.text == "Amazing" * 39 + "Amazin." and len(post.text) == 280
+    assert post.truncated and post.repaired and not post.rejected

@@ -83,16 +83,26 @@ def convert_gguf(gguf: Path, target: Path) -> Path:
         model.config.quantization_config = None
         if hasattr(model.config, "quantization_config"):
             del model.config.quantization_config
-        staging = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
-        try:
-            model.save_pretrained(staging)
-            tokenizer.save_pretrained(staging)
-            os.replace(staging, target)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        save_atomically(target, model, tokenizer)
         log.info("converted in %.1fs", time.perf_counter() - started)
     return target
+
+
+def save_atomically(target: Path, model: Any, tokenizer: Any, files: dict[str, str] | None = None) -> None:
+    """Write a checkpoint (model, tokenizer, small text files) to a staging folder beside `target`, then
+    rename it into place (replacing any older one), so a reader never sees half a checkpoint."""
+    staging = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
+    try:
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        for name, text in (files or {}).items():
+            (staging / name).write_text(text)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def resolve_source(config: ModelConfig) -> tuple[Path | str, str]:

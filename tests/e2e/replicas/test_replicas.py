@@ -16,13 +16,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.store import database_url as async_url
-from tests.fakes.slack_api import TEAM_ID, FakeSlack
-
-try:  # the Slack fake's payload builders are moving into their own module (helper B's refactor)
-    from tests.fakes.slack_payloads import command_body, signed_headers
-except ImportError:
-    from tests.fakes.slack_api import command_body, signed_headers  # type: ignore[attr-defined,no-redef]
 from tests.e2e.replicas.conftest import Replica
+from tests.fakes.slack_api import TEAM_ID, FakeSlack
+from tests.fakes.slack_payloads import command_body, signed_headers
 
 BRIEF = {
     "prompt": "Our bakery opens a second shop downtown",

@@ -19,13 +19,14 @@ from aiohttp import web
 
 from adapters.http import sse
 from adapters.http.errors import from_exception
-from adapters.http.schemas import GenerateTextBody, effective_temperature, read_json
+from adapters.http.schemas import GenerateTextBody, read_json
 from adapters.http.state import CATALOG, GUARD, HOLDER
 from bot.assistant import DraftJob, Origin, StoredDraft
 from bot.brief import DEFAULT_TEMPERATURE
 from bot.catalog import Catalog
 from bot.drafts import Draft, DraftDelta
 from bot.render import draft_response as render
+from engine.types import effective_temperature
 
 log = logging.getLogger(__name__)
 

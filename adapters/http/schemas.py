@@ -16,9 +16,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from adapters.http.errors import ApiError
 from adapters.http.state import CONFIG
+from bot.chat import Role
 
 SEED_MAX = 2**32 - 1  # torch generators reject larger seeds, so bound them here
-MIN_TEMPERATURE = 0.01  # below this, logits / temperature overflow; treat as greedy (0)
 EXTRA_TEXT_MAX = 500  # audience / brand_voice / call_to_action go into the prompt: keep them short
 
 M = TypeVar("M", bound=BaseModel)
@@ -64,7 +64,7 @@ class TextPart(BaseModel):
 
 class ChatMessage(BaseModel):
     model_config = ConfigDict(strict=True, extra="allow")
-    role: Literal["system", "developer", "user", "assistant"]
+    role: Role
     content: str | list[TextPart]
 
     def text(self) -> str:
@@ -159,11 +159,6 @@ def _first_error(exc: ValidationError, model: type[BaseModel]) -> ApiError:
     if err["type"] == "missing":
         return ApiError(422, f"Missing required field '{field}'.", param=field)
     return ApiError(422, f"Invalid '{field}': {err['msg']}.", param=field)
-
-
-def effective_temperature(value: float | None, default: float) -> float:
-    t = default if value is None else value
-    return 0.0 if t < MIN_TEMPERATURE else t
 
 
 # The draft routes (adapters/http/routes_drafts.py) -------------------------------------------------

@@ -69,7 +69,7 @@ CHAT = [{"role": "user", "content": "hi"}]
          "max_tokens must be between 1 and 1024"),
         ({"messages": CHAT, "n": 6}, "n", "n must be between 1 and 5"),
         ({"messages": CHAT, "stop": ""}, "stop", "stop takes up to 4 non-empty strings"),
-        ({"messages": CHAT, "stop": ["a", "b", "c", "d", "e"]}, "stop", "stop takes up to 4 non-empty strings"),
+        ({"messages": CHAT, "stop": list("abcde")}, "stop", "stop takes up to 4 non-empty strings"),
         ({"messages": [{"role": "user", "content": [{"type": "text", "text": "x" * 4001}]}]}, "messages",
          "the messages hold 4,001 characters; the limit is 4,000"),
         ({"messages": CHAT, "tone": "profesional"}, "tone",

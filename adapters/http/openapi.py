@@ -1,20 +1,48 @@
-"""The OpenAPI 3.1 document for every route, built from the live config and catalogues.
+"""The OpenAPI 3.1 document for every route.
 
-Enums and limits come from the same objects the validators use, so the spec cannot drift from what
-the server accepts; the test suite runs schemathesis against it.
+Request bodies are generated from the pydantic models that read them (`model_json_schema()`, `$defs`
+moved to components/schemas), with the bounds the bot core checks and the catalogue enums filled in
+from the running config and catalogues at build time, as vLLM's entrypoints/openai/protocol.py feeds
+its server; so the document cannot drift from what the server accepts. The test suite runs
+schemathesis against it and checks that every route's body model is referenced.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from pydantic import BaseModel
+
 from adapters.http.openapi_drafts import draft_paths, draft_schemas
-from adapters.http.schemas import EXTRA_TEXT_MAX, SEED_MAX
+from adapters.http.schemas import (
+    CHECKED,
+    LIVE,
+    ChatCompletionBody,
+    ChoiceBody,
+    GenerateTextBody,
+    RatingBody,
+    RemixBody,
+)
 from bot.catalog import Catalog
 from bot.config import AppConfig
 
 Schema = dict[str, Any]
 JSON = "application/json"
+REF = "#/components/schemas/{model}"
+REQUEST_MODELS: tuple[type[BaseModel], ...] = (
+    GenerateTextBody,
+    ChatCompletionBody,
+    RatingBody,
+    ChoiceBody,
+    RemixBody,
+)
+# Which branch of a nullable (anyOf) field a checked keyword belongs to.
+_BRANCH_TYPES = {
+    **dict.fromkeys(("enum", "minLength", "maxLength", "pattern"), ("string",)),
+    **dict.fromkeys(("minimum", "maximum", "exclusiveMinimum"), ("integer", "number")),
+    **dict.fromkeys(("minItems", "maxItems", "items"), ("array",)),
+}
 
 
 def _names(entries: dict[str, Any]) -> list[str]:
@@ -29,7 +57,59 @@ def _nullable(schema: Schema) -> Schema:
 
 
 def _ref(name: str) -> Schema:
-    return {"$ref": f"#/components/schemas/{name}"}
+    return {"$ref": REF.format(model=name)}
+
+
+def component_name(model: type[BaseModel]) -> str:
+    """A model's name in components/schemas: its title (the document's historical names)."""
+    return str(model.model_config.get("title") or model.__name__)
+
+
+def live_values(config: AppConfig, catalog: Catalog) -> dict[str, Any]:
+    """What a `live(...)` bound can name: every `engine:` limit and each catalogue's accepted names."""
+    return {
+        **config.engine.model_dump(),
+        "tones": _names(catalog.tones),
+        "platforms": _names(catalog.platforms),
+        "industries": _names(catalog.industries),
+    }
+
+
+def _place(schema: Schema, keywords: Mapping[str, Any]) -> None:
+    """Put each keyword on the branch of its JSON type (a nullable field's non-null branch)."""
+    branches = schema.get("anyOf")
+    for key, value in keywords.items():
+        if key == "default" or branches is None:
+            schema[key] = value
+            continue
+        targets = [b for b in branches if b.get("type") in _BRANCH_TYPES[key]]
+        if not targets:
+            raise ValueError(f"no branch of {schema} takes '{key}'")
+        for branch in targets:
+            branch[key] = value
+
+
+def _fill(node: Any, live: Mapping[str, Any]) -> Any:
+    """A copy of `node` with every `checked(...)` marker turned into plain JSON Schema keywords."""
+    if isinstance(node, list):
+        return [_fill(item, live) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _fill(value, live) for key, value in node.items() if key != CHECKED}
+    if CHECKED in node:
+        keywords = node[CHECKED].items()
+        _place(out, {k: live[v[LIVE]] if isinstance(v, dict) and LIVE in v else v for k, v in keywords})
+    return out
+
+
+def model_schemas(models: Iterable[type[BaseModel]], live: Mapping[str, Any]) -> dict[str, Schema]:
+    """components/schemas for `models` and every model they nest."""
+    out: dict[str, Schema] = {}
+    for model in models:
+        schema = model.model_json_schema(ref_template=REF)
+        out.update(schema.pop("$defs", {}))
+        out[component_name(model)] = schema
+    return {name: _fill(schema, live) for name, schema in out.items()}
 
 
 def _error(description: str, retry_after: bool = False) -> Schema:
@@ -54,23 +134,9 @@ GENERATION_ERRORS: dict[str, Schema] = {
 }
 
 
-def _schemas(config: AppConfig, catalog: Catalog) -> dict[str, Schema]:
-    lim = config.engine
+def _response_schemas() -> dict[str, Schema]:
     text = {"type": "string"}
     boolean = {"type": "boolean"}
-    tone, platform, industry = (
-        _nullable(
-            {"type": "string", "enum": _names(entries), "description": "case-insensitive; aliases accepted"}
-        )
-        for entries in (catalog.tones, catalog.platforms, catalog.industries)
-    )
-    temperature = _nullable(
-        {"type": "number", "minimum": 0, "maximum": 2, "description": "below 0.01 = greedy"}
-    )
-    seed = _nullable({"type": "integer", "minimum": 0, "maximum": SEED_MAX})
-    tokens = _nullable({"type": "integer", "minimum": 1, "maximum": lim.max_new_tokens_cap})
-    variants = _nullable({"type": "integer", "minimum": 1, "maximum": lim.max_variants})
-    short = _nullable({"type": "string", "maxLength": EXTRA_TEXT_MAX})
     post = {
         "type": "object",
         "required": ["text", "word_count", "character_count", "hashtags"],
@@ -79,26 +145,6 @@ def _schemas(config: AppConfig, catalog: Catalog) -> dict[str, Schema]:
             "word_count": {"type": "integer"},
             "character_count": {"type": "integer"},
             "hashtags": {"type": "array", "items": text},
-        },
-    }
-    message = {
-        "type": "object",
-        "required": ["role", "content"],
-        "properties": {
-            "role": {"type": "string", "enum": ["system", "developer", "user", "assistant"]},
-            "content": {
-                "anyOf": [
-                    {"type": "string", "maxLength": lim.max_prompt_chars},
-                    {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "required": ["type", "text"],
-                            "properties": {"type": {"const": "text"}, "text": text},
-                        },
-                    },
-                ]
-            },
         },
     }
     usage = {
@@ -120,40 +166,6 @@ def _schemas(config: AppConfig, catalog: Catalog) -> dict[str, Schema]:
                 }
             },
         },
-        "GenerateTextRequest": {
-            "type": "object",
-            "required": ["prompt"],
-            "additionalProperties": False,
-            "properties": {
-                "prompt": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": lim.max_prompt_chars,
-                    "pattern": r"\S",
-                },
-                "platform": platform,
-                "tone": tone,
-                "max_length": {**tokens, "default": lim.default_max_new_tokens, "description": "new tokens"},
-                "industry": industry,
-                "audience": short,
-                "brand_voice": short,
-                "call_to_action": short,
-                "hashtags": _nullable(boolean),
-                "variants": variants,
-                "seed": seed,
-                "temperature": temperature,
-                "stream": _nullable(
-                    {"type": "boolean", "description": "true: answer with server-sent events"}
-                ),
-            },
-            "example": {
-                "prompt": "Create a social media post about our new smartphone release",
-                "platform": "instagram",
-                "tone": "professional",
-                "max_length": min(150, lim.max_new_tokens_cap),
-                "industry": "technology" if "technology" in catalog.industries else None,
-            },
-        },
         "Post": post,
         "GenerateTextResponse": {
             "type": "object",
@@ -171,35 +183,6 @@ def _schemas(config: AppConfig, catalog: Catalog) -> dict[str, Schema]:
                 "draft_id": {"type": "string", "description": "the stored draft (see /v1/drafts)"},
                 "parent_id": {"type": "string", "description": "remixes only: the draft it came from"},
                 "action": {"type": "string", "description": "remixes only: how it was made"},
-            },
-        },
-        "ChatMessage": message,
-        "ChatCompletionRequest": {
-            "type": "object",
-            "required": ["messages"],
-            "description": "OpenAI's shape; unknown OpenAI fields are accepted and ignored.",
-            "properties": {
-                "model": _nullable({"type": "string", "description": "ignored: the server has one model"}),
-                "messages": {"type": "array", "minItems": 1, "maxItems": 64, "items": _ref("ChatMessage")},
-                "max_tokens": tokens,
-                "max_completion_tokens": tokens,
-                "temperature": temperature,
-                "top_p": _nullable({"type": "number", "exclusiveMinimum": 0, "maximum": 1}),
-                "n": variants,
-                "stream": _nullable(boolean),
-                "stream_options": _nullable({"type": "object", "properties": {"include_usage": boolean}}),
-                "seed": seed,
-                "stop": _nullable(
-                    {
-                        "anyOf": [
-                            {"type": "string", "minLength": 1},
-                            {"type": "array", "maxItems": 4, "items": {"type": "string", "minLength": 1}},
-                        ]
-                    }
-                ),
-                "tone": tone,
-                "platform": platform,
-                "industry": industry,
             },
         },
         "ChatCompletion": {
@@ -279,8 +262,9 @@ def _schemas(config: AppConfig, catalog: Catalog) -> dict[str, Schema]:
     }
 
 
-def _json_body(name: str) -> Schema:
-    return {"required": True, "content": {JSON: {"schema": _ref(name)}}}
+def json_body(model: type[BaseModel]) -> Schema:
+    """An operation's requestBody: a reference to the model's generated component."""
+    return {"required": True, "content": {JSON: {"schema": _ref(component_name(model))}}}
 
 
 def _sse_event(events: list[str], data: str) -> Schema:
@@ -328,7 +312,7 @@ def build_spec(config: AppConfig, catalog: Catalog, auth: bool) -> Schema:
                 "answers with SSE: `delta` events, then `done` with the full response (or `error`).",
                 {"200": _ok("GenerateTextResponse", "The post", GENERATE_EVENTS), **GENERATION_ERRORS},
                 operationId="generateText",
-                requestBody=_json_body("GenerateTextRequest"),
+                requestBody=json_body(GenerateTextBody),
             )
         },
         "/v1/chat/completions": {
@@ -339,7 +323,7 @@ def build_spec(config: AppConfig, catalog: Catalog, auth: bool) -> Schema:
                     **GENERATION_ERRORS,
                 },
                 operationId="createChatCompletion",
-                requestBody=_json_body("ChatCompletionRequest"),
+                requestBody=json_body(ChatCompletionBody),
             )
         },
         "/v1/models": {
@@ -395,8 +379,18 @@ def build_spec(config: AppConfig, catalog: Catalog, auth: bool) -> Schema:
         },
     }
     not_found = {"404": _error("No draft with that id.")}
-    paths.update(draft_paths(op, _ok, {**not_found, **unauthorized}, GENERATION_ERRORS, GENERATE_EVENTS))
-    components: Schema = {"schemas": {**_schemas(config, catalog), **draft_schemas()}}
+    paths.update(
+        draft_paths(op, _ok, json_body, {**not_found, **unauthorized}, GENERATION_ERRORS, GENERATE_EVENTS)
+    )
+    requests = model_schemas(REQUEST_MODELS, live_values(config, catalog))
+    requests["GenerateTextRequest"]["example"] = {
+        "prompt": "Create a social media post about our new smartphone release",
+        "platform": "instagram",
+        "tone": "professional",
+        "max_length": min(150, config.engine.max_new_tokens_cap),
+        "industry": "technology" if "technology" in catalog.industries else None,
+    }
+    components: Schema = {"schemas": {**requests, **_response_schemas(), **draft_schemas()}}
     if auth:
         components["securitySchemes"] = {
             "bearer": {"type": "http", "scheme": "bearer"},

@@ -1,11 +1,14 @@
-"""The /v1/drafts routes' part of the OpenAPI document (adapters/http/openapi.py merges it in)."""
+"""The /v1/drafts routes' part of the OpenAPI document (adapters/http/openapi.py merges it in; the
+request bodies are generated there from RatingBody, ChoiceBody and RemixBody)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from adapters.http.schemas import DRAFT_ID_PATTERN, REMIX_VALUE_MAX
+from pydantic import BaseModel
+
+from adapters.http.schemas import DRAFT_ID_PATTERN, ChoiceBody, RatingBody, RemixBody
 from bot.records import RATINGS, REMIX_ACTIONS
 
 Schema = dict[str, Any]
@@ -62,50 +65,18 @@ def draft_schemas() -> dict[str, Schema]:
                 "created_at": {"type": "string", "format": "date-time"},
             },
         },
-        "RatingRequest": {
-            "type": "object",
-            "required": ["rating"],
-            "additionalProperties": False,
-            "properties": {
-                "rating": {"type": "string", "enum": list(RATINGS)},
-                "variant": {"type": "integer", "minimum": 0, "default": 0},
-            },
-        },
-        "ChoiceRequest": {
-            "type": "object",
-            "required": ["variant"],
-            "additionalProperties": False,
-            "properties": {"variant": {"type": "integer", "minimum": 0}},
-        },
-        "RemixRequest": {
-            "type": "object",
-            "required": ["action"],
-            "additionalProperties": False,
-            "properties": {
-                "action": {"type": "string", "enum": list(REMIX_ACTIONS)},
-                "value": _nullable(
-                    {
-                        "type": "string",
-                        "maxLength": REMIX_VALUE_MAX,
-                        "description": "the new tone or platform (actions tone and platform only)",
-                    }
-                ),
-                "stream": _nullable(
-                    {"type": "boolean", "description": "true: answer with server-sent events"}
-                ),
-            },
-        },
     }
 
 
 def draft_paths(
     op: Callable[..., Schema],
     ok: Callable[..., Schema],
+    body: Callable[[type[BaseModel]], Schema],
     errors: dict[str, Schema],
     generation_errors: dict[str, Schema],
     generate_events: Schema,
 ) -> dict[str, Schema]:
-    """`op`, `ok` and the error tables are openapi.py's, so every route reads the same."""
+    """`op`, `ok`, `body` and the error tables are openapi.py's, so every route reads the same."""
     draft_id = {
         "name": "draft_id",
         "in": "path",
@@ -116,9 +87,6 @@ def draft_paths(
     not_found = {"404": errors["404"]}
     body_errors = {k: generation_errors[k] for k in ("400", "413", "415", "422", "500")}
     auth = {"401": generation_errors["401"]} if "401" in errors else {}
-
-    def body(name: str) -> Schema:
-        return {"required": True, "content": {JSON: {"schema": _ref(name)}}}
 
     return {
         "/v1/drafts/{draft_id}": {
@@ -136,7 +104,7 @@ def draft_paths(
                 {"200": ok("StoredDraft", "The updated draft"), **not_found, **body_errors, **auth},
                 operationId="rateDraft",
                 parameters=[draft_id],
-                requestBody=body("RatingRequest"),
+                requestBody=body(RatingBody),
             )
         },
         "/v1/drafts/{draft_id}/choice": {
@@ -145,7 +113,7 @@ def draft_paths(
                 {"200": ok("StoredDraft", "The updated draft"), **not_found, **body_errors, **auth},
                 operationId="chooseVariant",
                 parameters=[draft_id],
-                requestBody=body("ChoiceRequest"),
+                requestBody=body(ChoiceBody),
             )
         },
         "/v1/drafts/{draft_id}/remix": {
@@ -159,7 +127,7 @@ def draft_paths(
                 },
                 operationId="remixDraft",
                 parameters=[draft_id],
-                requestBody=body("RemixRequest"),
+                requestBody=body(RemixBody),
             )
         },
     }

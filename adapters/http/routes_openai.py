@@ -21,7 +21,7 @@ from aiohttp import web
 from adapters.http import sse
 from adapters.http.errors import from_exception
 from adapters.http.routes_generate import request_id
-from adapters.http.schemas import ChatCompletionBody, read_json
+from adapters.http.schemas import ChatCompletionBody, json_body
 from adapters.http.state import HOLDER
 from bot import chat
 from engine.interface import StreamEvent
@@ -73,8 +73,8 @@ def _usage(result: GenerationResult) -> dict[str, int]:
     }
 
 
-async def chat_completions(request: web.Request) -> web.StreamResponse:
-    body = await read_json(request, ChatCompletionBody)
+@json_body(ChatCompletionBody)
+async def chat_completions(request: web.Request, body: ChatCompletionBody) -> web.StreamResponse:
     drafts = request.app[HOLDER].get()
     rid = request_id(request)
     created = int(time.time())

@@ -1,10 +1,12 @@
 """The OpenAPI 3.1 document for every route.
 
-Request bodies are generated from the pydantic models that read them (`model_json_schema()`, `$defs`
-moved to components/schemas), with the bounds the bot core checks and the catalogue enums filled in
-from the running config and catalogues at build time, as vLLM's entrypoints/openai/protocol.py feeds
-its server; so the document cannot drift from what the server accepts. The test suite runs
-schemathesis against it and checks that every route's body model is referenced.
+Every schema is generated (pydantic's JSON Schema, `$defs` moved to components/schemas): request
+bodies from the models that read them (adapters/http/schemas.py), with the bounds the bot core checks
+and the catalogue enums filled in from the running config and catalogues at build time, as vLLM's
+entrypoints/openai/protocol.py feeds its server; responses from adapters/http/responses.py. What is
+written here is only what no model knows: paths, summaries, statuses, SSE events and the example.
+The test suite runs schemathesis against the document and checks that every route's body model is
+referenced.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
-from adapters.http.openapi_drafts import draft_paths, draft_schemas
+from adapters.http.openapi_drafts import draft_paths
+from adapters.http.responses import RESPONSES
 from adapters.http.schemas import (
     CHECKED,
     LIVE,
@@ -52,17 +55,15 @@ def _names(entries: dict[str, Any]) -> list[str]:
     return sorted(names)
 
 
-def _nullable(schema: Schema) -> Schema:
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
 def _ref(name: str) -> Schema:
     return {"$ref": REF.format(model=name)}
 
 
-def component_name(model: type[BaseModel]) -> str:
-    """A model's name in components/schemas: its title (the document's historical names)."""
-    return str(model.model_config.get("title") or model.__name__)
+def component_name(model: type[Any]) -> str:
+    """A model's name in components/schemas: a request model's title (the document's historical
+    names), else the class name."""
+    config = model.model_config if issubclass(model, BaseModel) else {}
+    return str(config.get("title") or model.__name__)
 
 
 def live_values(config: AppConfig, catalog: Catalog) -> dict[str, Any]:
@@ -102,11 +103,11 @@ def _fill(node: Any, live: Mapping[str, Any]) -> Any:
     return out
 
 
-def model_schemas(models: Iterable[type[BaseModel]], live: Mapping[str, Any]) -> dict[str, Schema]:
-    """components/schemas for `models` and every model they nest."""
+def model_schemas(models: Iterable[type[Any]], live: Mapping[str, Any]) -> dict[str, Schema]:
+    """components/schemas for `models` (pydantic models or TypedDicts) and every model they nest."""
     out: dict[str, Schema] = {}
     for model in models:
-        schema = model.model_json_schema(ref_template=REF)
+        schema = TypeAdapter(model).json_schema(ref_template=REF)
         out.update(schema.pop("$defs", {}))
         out[component_name(model)] = schema
     return {name: _fill(schema, live) for name, schema in out.items()}
@@ -132,134 +133,6 @@ GENERATION_ERRORS: dict[str, Schema] = {
     "503": _error("The model is still loading, or the engine stopped."),
     "504": _error("Generation ran past engine.request_timeout_s."),
 }
-
-
-def _response_schemas() -> dict[str, Schema]:
-    text = {"type": "string"}
-    boolean = {"type": "boolean"}
-    post = {
-        "type": "object",
-        "required": ["text", "word_count", "character_count", "hashtags"],
-        "properties": {
-            "text": text,
-            "word_count": {"type": "integer"},
-            "character_count": {"type": "integer"},
-            "hashtags": {"type": "array", "items": text},
-        },
-    }
-    usage = {
-        "type": "object",
-        "required": ["prompt_tokens", "completion_tokens", "total_tokens"],
-        "properties": {
-            k: {"type": "integer"} for k in ("prompt_tokens", "completion_tokens", "total_tokens")
-        },
-    }
-    return {
-        "Error": {
-            "type": "object",
-            "required": ["error"],
-            "properties": {
-                "error": {
-                    "type": "object",
-                    "required": ["message", "type", "param"],
-                    "properties": {"message": text, "type": text, "param": _nullable(text)},
-                }
-            },
-        },
-        "Post": post,
-        "GenerateTextResponse": {
-            "type": "object",
-            "required": ["generated_text", "generation_time", "word_count"],
-            "properties": {
-                "generated_text": text,
-                "generation_time": {"type": "string", "pattern": r"^\d+\.\ds$"},
-                "word_count": {"type": "integer", "minimum": 0},
-                "character_count": {"type": "integer"},
-                "platform_limit": {"type": "integer"},
-                "hashtags": {"type": "array", "items": text},
-                "variants": {"type": "array", "items": _ref("Post")},
-                "model": text,
-                "request_id": text,
-                "draft_id": {"type": "string", "description": "the stored draft (see /v1/drafts)"},
-                "parent_id": {"type": "string", "description": "remixes only: the draft it came from"},
-                "action": {"type": "string", "description": "remixes only: how it was made"},
-            },
-        },
-        "ChatCompletion": {
-            "type": "object",
-            "required": ["id", "object", "created", "model", "choices", "usage"],
-            "properties": {
-                "id": text,
-                "object": {"const": "chat.completion"},
-                "created": {"type": "integer"},
-                "model": text,
-                "choices": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["index", "message", "finish_reason"],
-                        "properties": {
-                            "index": {"type": "integer"},
-                            "message": {
-                                "type": "object",
-                                "required": ["role", "content"],
-                                "properties": {"role": {"const": "assistant"}, "content": text},
-                            },
-                            "finish_reason": {"type": "string", "enum": ["stop", "length"]},
-                        },
-                    },
-                },
-                "usage": usage,
-            },
-        },
-        "ModelList": {
-            "type": "object",
-            "required": ["object", "data"],
-            "properties": {
-                "object": {"const": "list"},
-                "data": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["id", "object", "created", "owned_by"],
-                        "properties": {
-                            "id": text,
-                            "object": {"const": "model"},
-                            "created": {"type": "integer"},
-                            "owned_by": text,
-                        },
-                    },
-                },
-            },
-        },
-        "Health": {
-            "type": "object",
-            "required": ["status"],
-            "properties": {"status": {"type": "string", "enum": ["loading", "ready", "dead", "failed"]}},
-        },
-        "Ready": {
-            "type": "object",
-            "required": ["ready", "status", "model"],
-            "properties": {
-                "ready": boolean,
-                "status": {"type": "string", "enum": ["loading", "ready", "dead", "failed"]},
-                "model": _nullable(text),
-            },
-        },
-        "Catalog": {
-            "type": "object",
-            "required": ["tones", "platforms", "industries", "limits"],
-            "properties": {
-                "tones": {"type": "array", "items": {"type": "object", "required": ["name", "description"]}},
-                "platforms": {
-                    "type": "array",
-                    "items": {"type": "object", "required": ["name", "char_limit"]},
-                },
-                "industries": {"type": "array", "items": {"type": "object", "required": ["name"]}},
-                "limits": {"type": "object"},
-            },
-        },
-    }
 
 
 def json_body(model: type[BaseModel]) -> Schema:
@@ -390,7 +263,7 @@ def build_spec(config: AppConfig, catalog: Catalog, auth: bool) -> Schema:
         "max_length": min(150, config.engine.max_new_tokens_cap),
         "industry": "technology" if "technology" in catalog.industries else None,
     }
-    components: Schema = {"schemas": {**requests, **_response_schemas(), **draft_schemas()}}
+    components: Schema = {"schemas": {**requests, **model_schemas(RESPONSES, {})}}
     if auth:
         components["securitySchemes"] = {
             "bearer": {"type": "http", "scheme": "bearer"},

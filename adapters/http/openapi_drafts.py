@@ -9,63 +9,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from adapters.http.schemas import DRAFT_ID_PATTERN, ChoiceBody, RatingBody, RemixBody
-from bot.records import RATINGS, REMIX_ACTIONS
 
 Schema = dict[str, Any]
-JSON = "application/json"
-
-
-def _ref(name: str) -> Schema:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _nullable(schema: Schema) -> Schema:
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
-def draft_schemas() -> dict[str, Schema]:
-    text = {"type": "string"}
-    integer = {"type": "integer"}
-    variant = {
-        "type": "object",
-        "required": ["index", "text", "word_count", "character_count", "hashtags", "rating"],
-        "properties": {
-            "index": integer,
-            "text": text,
-            "word_count": integer,
-            "character_count": integer,
-            "hashtags": {"type": "array", "items": text},
-            "rating": _nullable({"type": "string", "enum": list(RATINGS)}),
-        },
-    }
-    return {
-        "StoredDraft": {
-            "type": "object",
-            "required": [
-                "id",
-                "brief",
-                "variants",
-                "chosen_variant",
-                "model",
-                "generation_time",
-                "created_at",
-            ],
-            "properties": {
-                "id": text,
-                "parent_id": _nullable(text),
-                "action": _nullable({"type": "string", "enum": list(REMIX_ACTIONS)}),
-                "front_door": text,
-                "brief": {"type": "object", "description": "the validated brief it was written from"},
-                "variants": {"type": "array", "items": variant},
-                "chosen_variant": _nullable(integer),
-                "platform_limit": integer,
-                "model": text,
-                "adapter": _nullable(text),
-                "generation_time": text,
-                "created_at": {"type": "string", "format": "date-time"},
-            },
-        },
-    }
 
 
 def draft_paths(

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from adapters.http import sse
 from adapters.http.errors import from_exception
+from adapters.http.responses import ModelCard, ModelList, Usage
 from adapters.http.routes_generate import request_id
 from adapters.http.schemas import ChatCompletionBody, json_body
 from adapters.http.state import HOLDER
@@ -64,7 +65,7 @@ def _completion(result: GenerationResult, model: str, created: int) -> dict[str,
     }
 
 
-def _usage(result: GenerationResult) -> dict[str, int]:
+def _usage(result: GenerationResult) -> Usage:
     prompt = result.prompt_tokens * len(result.outputs)
     return {
         "prompt_tokens": prompt,
@@ -145,5 +146,11 @@ async def _stream(
 async def list_models(request: web.Request) -> web.Response:
     holder = request.app[HOLDER]
     drafts = holder.get()
-    model = {"id": drafts.model_name, "object": "model", "created": holder.started, "owned_by": "postpulse"}
-    return web.json_response({"object": "list", "data": [model]})
+    model: ModelCard = {
+        "id": drafts.model_name,
+        "object": "model",
+        "created": holder.started,
+        "owned_by": "postpulse",
+    }
+    models: ModelList = {"object": "list", "data": [model]}
+    return web.json_response(models)

@@ -298,7 +298,8 @@ class OpenAIEngine:
         yield GenerationResult(
             request_id=request.request_id,
             outputs=[
-                SequenceOutput(i, "".join(c.text), c.token_ids, c.finish()) for i, c in enumerate(choices)
+                SequenceOutput(i, "".join(c.text), c.token_ids, c.finish())
+                for i, c in enumerate(choices)
             ],
             prompt_tokens=int(usage.get("prompt_tokens") or 0),
             queue_s=opened - submitted,

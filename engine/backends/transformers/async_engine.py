@@ -24,7 +24,6 @@ from engine.types import GenerationRequest, GenerationResult, SamplingParams, Se
 
 log = logging.getLogger(__name__)
 
-
 class AsyncEngine:
     """The in-process backend (engine.interface.Engine)."""
 

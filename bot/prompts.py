@@ -32,9 +32,9 @@ COMPACT_VERSION = "compact-v1"
 COMPACT_SYSTEM = "You are PostPulse. Write the social media post the header and brief describe."
 
 
-def _hashtag_rule(brief: Brief, catalog: Catalog) -> str:
-    norm = catalog.platforms[brief.platform].hashtags
-    if not brief.hashtags or norm.max == 0:
+def _hashtag_rule(platform: str, hashtags: bool, catalog: Catalog) -> str:
+    norm = catalog.platforms[platform].hashtags
+    if not hashtags or norm.max == 0:
         return "Do not use hashtags."
     if norm.min == norm.max:
         return f"End with exactly {norm.max} relevant hashtags."
@@ -42,26 +42,47 @@ def _hashtag_rule(brief: Brief, catalog: Catalog) -> str:
 
 
 def system_prompt(brief: Brief, catalog: Catalog) -> str:
-    tone = catalog.tones[brief.tone]
-    platform = catalog.platforms[brief.platform]
+    return copywriter_prompt(
+        catalog,
+        brief.tone,
+        brief.platform,
+        brief.industry,
+        hashtags=brief.hashtags,
+        brand_voice=brief.brand_voice,
+    )
+
+
+def copywriter_prompt(
+    catalog: Catalog,
+    tone_name: str,
+    platform_name: str,
+    industry_name: str | None = None,
+    *,
+    hashtags: bool = True,
+    brand_voice: str | None = None,
+) -> str:
+    """The `full` instructions from canonical catalogue keys alone, so a caller without a brief
+    (bot.chat: an OpenAI client's own messages) gets the same voice /generate-text writes in."""
+    tone = catalog.tones[tone_name]
+    platform = catalog.platforms[platform_name]
     low, high = platform.typical_words
     lines = [
         "You are PostPulse, an expert social media copywriter.",
-        f"Write one {platform.display_name} post in a {brief.tone} tone: {tone.description}",
+        f"Write one {platform.display_name} post in a {tone_name} tone: {tone.description}",
         "Tone rules:",
         *[f"- {rule}" for rule in tone.rules],
         f"Platform: {platform.format_notes} Hard limit: {platform.char_limit} characters; "
         f"aim for {low}-{high} words. Emoji use: {platform.emoji}.",
-        _hashtag_rule(brief, catalog),
+        _hashtag_rule(platform_name, hashtags, catalog),
     ]
-    if brief.industry:
-        industry = catalog.industries[brief.industry]
+    if industry_name:
+        industry = catalog.industries[industry_name]
         terms = ", ".join(industry.terminology[:6])
-        lines.append(f"Industry: {brief.industry.replace('_', ' ')}. Audience: {industry.audience}")
+        lines.append(f"Industry: {industry_name.replace('_', ' ')}. Audience: {industry.audience}")
         if terms:
             lines.append(f"Useful vocabulary: {terms}.")
-    if brief.brand_voice:
-        lines.append(f"Brand voice: {brief.brand_voice}")
+    if brand_voice:
+        lines.append(f"Brand voice: {brand_voice}")
     lines.append(
         'Speak as the brand ("we"). Use only the facts given; invent no prices, dates, names or handles.'
     )

@@ -5,6 +5,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+# Below this, logits / temperature overflow to NaN: such a temperature means greedy (0).
+MIN_TEMPERATURE = 0.01
+
+
+def effective_temperature(value: float | None, default: float) -> float:
+    """The temperature a request asks for (`default` when it names none), with tiny values as greedy."""
+    t = default if value is None else value
+    return 0.0 if t < MIN_TEMPERATURE else t
+
 
 @dataclass(frozen=True)
 class SamplingParams:

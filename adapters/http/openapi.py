@@ -1,20 +1,51 @@
-"""The OpenAPI 3.1 document for every route, built from the live config and catalogues.
+"""The OpenAPI 3.1 document for every route.
 
-Enums and limits come from the same objects the validators use, so the spec cannot drift from what
-the server accepts; the test suite runs schemathesis against it.
+Every schema is generated (pydantic's JSON Schema, `$defs` moved to components/schemas): request
+bodies from the models that read them (adapters/http/schemas.py), with the bounds the bot core checks
+and the catalogue enums filled in from the running config and catalogues at build time, as vLLM's
+entrypoints/openai/protocol.py feeds its server; responses from adapters/http/responses.py. What is
+written here is only what no model knows: paths, summaries, statuses, SSE events and the example.
+The test suite runs schemathesis against the document and checks that every route's body model is
+referenced.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from adapters.http.openapi_drafts import draft_paths, draft_schemas
-from adapters.http.schemas import EXTRA_TEXT_MAX, SEED_MAX
+from pydantic import BaseModel, TypeAdapter
+
+from adapters.http.openapi_drafts import draft_paths
+from adapters.http.responses import RESPONSES
+from adapters.http.schemas import (
+    CHECKED,
+    LIVE,
+    ChatCompletionBody,
+    ChoiceBody,
+    GenerateTextBody,
+    RatingBody,
+    RemixBody,
+)
 from bot.catalog import Catalog
 from bot.config import AppConfig
 
 Schema = dict[str, Any]
 JSON = "application/json"
+REF = "#/components/schemas/{model}"
+REQUEST_MODELS: tuple[type[BaseModel], ...] = (
+    GenerateTextBody,
+    ChatCompletionBody,
+    RatingBody,
+    ChoiceBody,
+    RemixBody,
+)
+# Which branch of a nullable (anyOf) field a checked keyword belongs to.
+_BRANCH_TYPES = {
+    **dict.fromkeys(("enum", "minLength", "maxLength", "pattern"), ("string",)),
+    **dict.fromkeys(("minimum", "maximum", "exclusiveMinimum"), ("integer", "number")),
+    **dict.fromkeys(("minItems", "maxItems", "items"), ("array",)),
+}
 
 
 def _names(entries: dict[str, Any]) -> list[str]:
@@ -24,12 +55,62 @@ def _names(entries: dict[str, Any]) -> list[str]:
     return sorted(names)
 
 
-def _nullable(schema: Schema) -> Schema:
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
 def _ref(name: str) -> Schema:
-    return {"$ref": f"#/components/schemas/{name}"}
+    return {"$ref": REF.format(model=name)}
+
+
+def component_name(model: type[Any]) -> str:
+    """A model's name in components/schemas: a request model's title (the document's historical
+    names), else the class name."""
+    config = model.model_config if issubclass(model, BaseModel) else {}
+    return str(config.get("title") or model.__name__)
+
+
+def live_values(config: AppConfig, catalog: Catalog) -> dict[str, Any]:
+    """What a `live(...)` bound can name: every `engine:` limit and each catalogue's accepted names."""
+    return {
+        **config.engine.model_dump(),
+        "tones": _names(catalog.tones),
+        "platforms": _names(catalog.platforms),
+        "industries": _names(catalog.industries),
+    }
+
+
+def _place(schema: Schema, keywords: Mapping[str, Any]) -> None:
+    """Put each keyword on the branch of its JSON type (a nullable field's non-null branch)."""
+    branches = schema.get("anyOf")
+    for key, value in keywords.items():
+        if key == "default" or branches is None:
+            schema[key] = value
+            continue
+        targets = [b for b in branches if b.get("type") in _BRANCH_TYPES[key]]
+        if not targets:
+            raise ValueError(f"no branch of {schema} takes '{key}'")
+        for branch in targets:
+            branch[key] = value
+
+
+def _fill(node: Any, live: Mapping[str, Any]) -> Any:
+    """A copy of `node` with every `checked(...)` marker turned into plain JSON Schema keywords."""
+    if isinstance(node, list):
+        return [_fill(item, live) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _fill(value, live) for key, value in node.items() if key != CHECKED}
+    if CHECKED in node:
+        keywords = node[CHECKED].items()
+        _place(out, {k: live[v[LIVE]] if isinstance(v, dict) and LIVE in v else v for k, v in keywords})
+    return out
+
+
+def model_schemas(models: Iterable[type[Any]], live: Mapping[str, Any]) -> dict[str, Schema]:
+    """components/schemas for `models` (pydantic models or TypedDicts) and every model they nest."""
+    out: dict[str, Schema] = {}
+    for model in models:
+        schema = TypeAdapter(model).json_schema(ref_template=REF)
+        out.update(schema.pop("$defs", {}))
+        out[component_name(model)] = schema
+    return {name: _fill(schema, live) for name, schema in out.items()}
 
 
 def _error(description: str, retry_after: bool = False) -> Schema:
@@ -54,233 +135,9 @@ GENERATION_ERRORS: dict[str, Schema] = {
 }
 
 
-def _schemas(config: AppConfig, catalog: Catalog) -> dict[str, Schema]:
-    lim = config.engine
-    text = {"type": "string"}
-    boolean = {"type": "boolean"}
-    tone, platform, industry = (
-        _nullable(
-            {"type": "string", "enum": _names(entries), "description": "case-insensitive; aliases accepted"}
-        )
-        for entries in (catalog.tones, catalog.platforms, catalog.industries)
-    )
-    temperature = _nullable(
-        {"type": "number", "minimum": 0, "maximum": 2, "description": "below 0.01 = greedy"}
-    )
-    seed = _nullable({"type": "integer", "minimum": 0, "maximum": SEED_MAX})
-    tokens = _nullable({"type": "integer", "minimum": 1, "maximum": lim.max_new_tokens_cap})
-    variants = _nullable({"type": "integer", "minimum": 1, "maximum": lim.max_variants})
-    short = _nullable({"type": "string", "maxLength": EXTRA_TEXT_MAX})
-    post = {
-        "type": "object",
-        "required": ["text", "word_count", "character_count", "hashtags"],
-        "properties": {
-            "text": text,
-            "word_count": {"type": "integer"},
-            "character_count": {"type": "integer"},
-            "hashtags": {"type": "array", "items": text},
-        },
-    }
-    message = {
-        "type": "object",
-        "required": ["role", "content"],
-        "properties": {
-            "role": {"type": "string", "enum": ["system", "developer", "user", "assistant"]},
-            "content": {
-                "anyOf": [
-                    {"type": "string", "maxLength": lim.max_prompt_chars},
-                    {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "required": ["type", "text"],
-                            "properties": {"type": {"const": "text"}, "text": text},
-                        },
-                    },
-                ]
-            },
-        },
-    }
-    usage = {
-        "type": "object",
-        "required": ["prompt_tokens", "completion_tokens", "total_tokens"],
-        "properties": {
-            k: {"type": "integer"} for k in ("prompt_tokens", "completion_tokens", "total_tokens")
-        },
-    }
-    return {
-        "Error": {
-            "type": "object",
-            "required": ["error"],
-            "properties": {
-                "error": {
-                    "type": "object",
-                    "required": ["message", "type", "param"],
-                    "properties": {"message": text, "type": text, "param": _nullable(text)},
-                }
-            },
-        },
-        "GenerateTextRequest": {
-            "type": "object",
-            "required": ["prompt"],
-            "additionalProperties": False,
-            "properties": {
-                "prompt": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": lim.max_prompt_chars,
-                    "pattern": r"\S",
-                },
-                "platform": platform,
-                "tone": tone,
-                "max_length": {**tokens, "default": lim.default_max_new_tokens, "description": "new tokens"},
-                "industry": industry,
-                "audience": short,
-                "brand_voice": short,
-                "call_to_action": short,
-                "hashtags": _nullable(boolean),
-                "variants": variants,
-                "seed": seed,
-                "temperature": temperature,
-                "stream": _nullable(
-                    {"type": "boolean", "description": "true: answer with server-sent events"}
-                ),
-            },
-            "example": {
-                "prompt": "Create a social media post about our new smartphone release",
-                "platform": "instagram",
-                "tone": "professional",
-                "max_length": min(150, lim.max_new_tokens_cap),
-                "industry": "technology" if "technology" in catalog.industries else None,
-            },
-        },
-        "Post": post,
-        "GenerateTextResponse": {
-            "type": "object",
-            "required": ["generated_text", "generation_time", "word_count"],
-            "properties": {
-                "generated_text": text,
-                "generation_time": {"type": "string", "pattern": r"^\d+\.\ds$"},
-                "word_count": {"type": "integer", "minimum": 0},
-                "character_count": {"type": "integer"},
-                "platform_limit": {"type": "integer"},
-                "hashtags": {"type": "array", "items": text},
-                "variants": {"type": "array", "items": _ref("Post")},
-                "model": text,
-                "request_id": text,
-                "draft_id": {"type": "string", "description": "the stored draft (see /v1/drafts)"},
-                "parent_id": {"type": "string", "description": "remixes only: the draft it came from"},
-                "action": {"type": "string", "description": "remixes only: how it was made"},
-            },
-        },
-        "ChatMessage": message,
-        "ChatCompletionRequest": {
-            "type": "object",
-            "required": ["messages"],
-            "description": "OpenAI's shape; unknown OpenAI fields are accepted and ignored.",
-            "properties": {
-                "model": _nullable({"type": "string", "description": "ignored: the server has one model"}),
-                "messages": {"type": "array", "minItems": 1, "maxItems": 64, "items": _ref("ChatMessage")},
-                "max_tokens": tokens,
-                "max_completion_tokens": tokens,
-                "temperature": temperature,
-                "top_p": _nullable({"type": "number", "exclusiveMinimum": 0, "maximum": 1}),
-                "n": variants,
-                "stream": _nullable(boolean),
-                "stream_options": _nullable({"type": "object", "properties": {"include_usage": boolean}}),
-                "seed": seed,
-                "stop": _nullable(
-                    {
-                        "anyOf": [
-                            {"type": "string", "minLength": 1},
-                            {"type": "array", "maxItems": 4, "items": {"type": "string", "minLength": 1}},
-                        ]
-                    }
-                ),
-                "tone": tone,
-                "platform": platform,
-                "industry": industry,
-            },
-        },
-        "ChatCompletion": {
-            "type": "object",
-            "required": ["id", "object", "created", "model", "choices", "usage"],
-            "properties": {
-                "id": text,
-                "object": {"const": "chat.completion"},
-                "created": {"type": "integer"},
-                "model": text,
-                "choices": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["index", "message", "finish_reason"],
-                        "properties": {
-                            "index": {"type": "integer"},
-                            "message": {
-                                "type": "object",
-                                "required": ["role", "content"],
-                                "properties": {"role": {"const": "assistant"}, "content": text},
-                            },
-                            "finish_reason": {"type": "string", "enum": ["stop", "length"]},
-                        },
-                    },
-                },
-                "usage": usage,
-            },
-        },
-        "ModelList": {
-            "type": "object",
-            "required": ["object", "data"],
-            "properties": {
-                "object": {"const": "list"},
-                "data": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["id", "object", "created", "owned_by"],
-                        "properties": {
-                            "id": text,
-                            "object": {"const": "model"},
-                            "created": {"type": "integer"},
-                            "owned_by": text,
-                        },
-                    },
-                },
-            },
-        },
-        "Health": {
-            "type": "object",
-            "required": ["status"],
-            "properties": {"status": {"type": "string", "enum": ["loading", "ready", "dead", "failed"]}},
-        },
-        "Ready": {
-            "type": "object",
-            "required": ["ready", "status", "model"],
-            "properties": {
-                "ready": boolean,
-                "status": {"type": "string", "enum": ["loading", "ready", "dead", "failed"]},
-                "model": _nullable(text),
-            },
-        },
-        "Catalog": {
-            "type": "object",
-            "required": ["tones", "platforms", "industries", "limits"],
-            "properties": {
-                "tones": {"type": "array", "items": {"type": "object", "required": ["name", "description"]}},
-                "platforms": {
-                    "type": "array",
-                    "items": {"type": "object", "required": ["name", "char_limit"]},
-                },
-                "industries": {"type": "array", "items": {"type": "object", "required": ["name"]}},
-                "limits": {"type": "object"},
-            },
-        },
-    }
-
-
-def _json_body(name: str) -> Schema:
-    return {"required": True, "content": {JSON: {"schema": _ref(name)}}}
+def json_body(model: type[BaseModel]) -> Schema:
+    """An operation's requestBody: a reference to the model's generated component."""
+    return {"required": True, "content": {JSON: {"schema": _ref(component_name(model))}}}
 
 
 def _sse_event(events: list[str], data: str) -> Schema:
@@ -328,7 +185,7 @@ def build_spec(config: AppConfig, catalog: Catalog, auth: bool) -> Schema:
                 "answers with SSE: `delta` events, then `done` with the full response (or `error`).",
                 {"200": _ok("GenerateTextResponse", "The post", GENERATE_EVENTS), **GENERATION_ERRORS},
                 operationId="generateText",
-                requestBody=_json_body("GenerateTextRequest"),
+                requestBody=json_body(GenerateTextBody),
             )
         },
         "/v1/chat/completions": {
@@ -339,7 +196,7 @@ def build_spec(config: AppConfig, catalog: Catalog, auth: bool) -> Schema:
                     **GENERATION_ERRORS,
                 },
                 operationId="createChatCompletion",
-                requestBody=_json_body("ChatCompletionRequest"),
+                requestBody=json_body(ChatCompletionBody),
             )
         },
         "/v1/models": {
@@ -395,8 +252,18 @@ def build_spec(config: AppConfig, catalog: Catalog, auth: bool) -> Schema:
         },
     }
     not_found = {"404": _error("No draft with that id.")}
-    paths.update(draft_paths(op, _ok, {**not_found, **unauthorized}, GENERATION_ERRORS, GENERATE_EVENTS))
-    components: Schema = {"schemas": {**_schemas(config, catalog), **draft_schemas()}}
+    paths.update(
+        draft_paths(op, _ok, json_body, {**not_found, **unauthorized}, GENERATION_ERRORS, GENERATE_EVENTS)
+    )
+    requests = model_schemas(REQUEST_MODELS, live_values(config, catalog))
+    requests["GenerateTextRequest"]["example"] = {
+        "prompt": "Create a social media post about our new smartphone release",
+        "platform": "instagram",
+        "tone": "professional",
+        "max_length": min(150, config.engine.max_new_tokens_cap),
+        "industry": "technology" if "technology" in catalog.industries else None,
+    }
+    components: Schema = {"schemas": {**requests, **model_schemas(RESPONSES, {})}}
     if auth:
         components["securitySchemes"] = {
             "bearer": {"type": "http", "scheme": "bearer"},

@@ -1,111 +1,27 @@
-"""The /v1/drafts routes' part of the OpenAPI document (adapters/http/openapi.py merges it in)."""
+"""The /v1/drafts routes' part of the OpenAPI document (adapters/http/openapi.py merges it in; the
+request bodies are generated there from RatingBody, ChoiceBody and RemixBody)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from adapters.http.schemas import DRAFT_ID_PATTERN, REMIX_VALUE_MAX
-from bot.records import RATINGS, REMIX_ACTIONS
+from pydantic import BaseModel
+
+from adapters.http.schemas import DRAFT_ID_PATTERN, ChoiceBody, RatingBody, RemixBody
 
 Schema = dict[str, Any]
-JSON = "application/json"
-
-
-def _ref(name: str) -> Schema:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _nullable(schema: Schema) -> Schema:
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
-def draft_schemas() -> dict[str, Schema]:
-    text = {"type": "string"}
-    integer = {"type": "integer"}
-    variant = {
-        "type": "object",
-        "required": ["index", "text", "word_count", "character_count", "hashtags", "rating"],
-        "properties": {
-            "index": integer,
-            "text": text,
-            "word_count": integer,
-            "character_count": integer,
-            "hashtags": {"type": "array", "items": text},
-            "rating": _nullable({"type": "string", "enum": list(RATINGS)}),
-        },
-    }
-    return {
-        "StoredDraft": {
-            "type": "object",
-            "required": [
-                "id",
-                "brief",
-                "variants",
-                "chosen_variant",
-                "model",
-                "generation_time",
-                "created_at",
-            ],
-            "properties": {
-                "id": text,
-                "parent_id": _nullable(text),
-                "action": _nullable({"type": "string", "enum": list(REMIX_ACTIONS)}),
-                "front_door": text,
-                "brief": {"type": "object", "description": "the validated brief it was written from"},
-                "variants": {"type": "array", "items": variant},
-                "chosen_variant": _nullable(integer),
-                "platform_limit": integer,
-                "model": text,
-                "adapter": _nullable(text),
-                "generation_time": text,
-                "created_at": {"type": "string", "format": "date-time"},
-            },
-        },
-        "RatingRequest": {
-            "type": "object",
-            "required": ["rating"],
-            "additionalProperties": False,
-            "properties": {
-                "rating": {"type": "string", "enum": list(RATINGS)},
-                "variant": {"type": "integer", "minimum": 0, "default": 0},
-            },
-        },
-        "ChoiceRequest": {
-            "type": "object",
-            "required": ["variant"],
-            "additionalProperties": False,
-            "properties": {"variant": {"type": "integer", "minimum": 0}},
-        },
-        "RemixRequest": {
-            "type": "object",
-            "required": ["action"],
-            "additionalProperties": False,
-            "properties": {
-                "action": {"type": "string", "enum": list(REMIX_ACTIONS)},
-                "value": _nullable(
-                    {
-                        "type": "string",
-                        "maxLength": REMIX_VALUE_MAX,
-                        "description": "the new tone or platform (actions tone and platform only)",
-                    }
-                ),
-                "stream": _nullable(
-                    {"type": "boolean", "description": "true: answer with server-sent events"}
-                ),
-            },
-        },
-    }
 
 
 def draft_paths(
     op: Callable[..., Schema],
     ok: Callable[..., Schema],
+    body: Callable[[type[BaseModel]], Schema],
     errors: dict[str, Schema],
     generation_errors: dict[str, Schema],
     generate_events: Schema,
 ) -> dict[str, Schema]:
-    """`op`, `ok` and the error tables are openapi.py's, so every route reads the same."""
+    """`op`, `ok`, `body` and the error tables are openapi.py's, so every route reads the same."""
     draft_id = {
         "name": "draft_id",
         "in": "path",
@@ -116,9 +32,6 @@ def draft_paths(
     not_found = {"404": errors["404"]}
     body_errors = {k: generation_errors[k] for k in ("400", "413", "415", "422", "500")}
     auth = {"401": generation_errors["401"]} if "401" in errors else {}
-
-    def body(name: str) -> Schema:
-        return {"required": True, "content": {JSON: {"schema": _ref(name)}}}
 
     return {
         "/v1/drafts/{draft_id}": {
@@ -136,7 +49,7 @@ def draft_paths(
                 {"200": ok("StoredDraft", "The updated draft"), **not_found, **body_errors, **auth},
                 operationId="rateDraft",
                 parameters=[draft_id],
-                requestBody=body("RatingRequest"),
+                requestBody=body(RatingBody),
             )
         },
         "/v1/drafts/{draft_id}/choice": {
@@ -145,7 +58,7 @@ def draft_paths(
                 {"200": ok("StoredDraft", "The updated draft"), **not_found, **body_errors, **auth},
                 operationId="chooseVariant",
                 parameters=[draft_id],
-                requestBody=body("ChoiceRequest"),
+                requestBody=body(ChoiceBody),
             )
         },
         "/v1/drafts/{draft_id}/remix": {
@@ -159,7 +72,7 @@ def draft_paths(
                 },
                 operationId="remixDraft",
                 parameters=[draft_id],
-                requestBody=body("RemixRequest"),
+                requestBody=body(RemixBody),
             )
         },
     }

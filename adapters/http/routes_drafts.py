@@ -13,7 +13,7 @@ from aiohttp import web
 
 from adapters.http.errors import ApiError
 from adapters.http.routes_generate import answer, http_origin, request_id
-from adapters.http.schemas import ChoiceBody, RatingBody, RemixBody, read_json
+from adapters.http.schemas import ChoiceBody, RatingBody, RemixBody, json_body
 from adapters.http.state import GUARD, HOLDER
 from bot.assistant import StoredDraft
 from bot.errors import DraftNotFound
@@ -60,9 +60,9 @@ async def get_draft(request: web.Request) -> web.Response:
     return web.json_response(draft_view(draft))
 
 
-async def rate_draft(request: web.Request) -> web.Response:
+@json_body(RatingBody)
+async def rate_draft(request: web.Request, body: RatingBody) -> web.Response:
     draft_id = request.match_info["draft_id"]
-    body = await read_json(request, RatingBody)
     try:  # answered only after the rating is committed
         draft = await request.app[HOLDER].assistant.rate(
             http_origin(request), draft_id, body.variant, body.rating
@@ -72,9 +72,9 @@ async def rate_draft(request: web.Request) -> web.Response:
     return web.json_response(draft_view(draft))
 
 
-async def choose_variant(request: web.Request) -> web.Response:
+@json_body(ChoiceBody)
+async def choose_variant(request: web.Request, body: ChoiceBody) -> web.Response:
     draft_id = request.match_info["draft_id"]
-    body = await read_json(request, ChoiceBody)
     try:
         draft = await request.app[HOLDER].assistant.choose(http_origin(request), draft_id, body.variant)
     except DraftNotFound as exc:
@@ -82,9 +82,9 @@ async def choose_variant(request: web.Request) -> web.Response:
     return web.json_response(draft_view(draft))
 
 
-async def remix_draft(request: web.Request) -> web.StreamResponse:
+@json_body(RemixBody)
+async def remix_draft(request: web.Request, body: RemixBody) -> web.StreamResponse:
     draft_id = request.match_info["draft_id"]
-    body = await read_json(request, RemixBody)
     origin = http_origin(request)
     request.app[GUARD].limiter.check(origin.user_id)
     try:

@@ -19,13 +19,14 @@ from aiohttp import web
 
 from adapters.http import sse
 from adapters.http.errors import from_exception
-from adapters.http.schemas import GenerateTextBody, effective_temperature, read_json
+from adapters.http.schemas import GenerateTextBody, json_body
 from adapters.http.state import CATALOG, GUARD, HOLDER
 from bot.assistant import DraftJob, Origin, StoredDraft
 from bot.brief import DEFAULT_TEMPERATURE
 from bot.catalog import Catalog
 from bot.drafts import Draft, DraftDelta
 from bot.render import draft_response as render
+from engine.types import effective_temperature
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +62,8 @@ def stored_response(stored: StoredDraft, catalog: Catalog) -> dict[str, Any]:
     return body
 
 
-async def generate_text(request: web.Request) -> web.StreamResponse:
-    body = await read_json(request, GenerateTextBody)
+@json_body(GenerateTextBody)
+async def generate_text(request: web.Request, body: GenerateTextBody) -> web.StreamResponse:
     assistant = request.app[HOLDER].assistant
     raw: dict[str, object] = body.model_dump(exclude={"stream"}, exclude_none=True)
     raw["temperature"] = effective_temperature(body.temperature, DEFAULT_TEMPERATURE)

@@ -3,7 +3,9 @@
 Any OpenAI SDK or tool can use PostPulse. Extra body fields `tone`, `platform` and `industry`
 (the SDKs pass them via `extra_body`) switch on PostPulse's own system prompt, built exactly as for
 /generate-text; the client's system messages are appended to it. The text comes back raw (no
-platform post-processing), the same in streamed and whole responses.
+platform post-processing), the same in streamed and whole responses. The work (limits, prompt,
+sampling) is bot/chat.py's; this module converts the body to a `ChatAsk` and the result to OpenAI's
+JSON or SSE chunks.
 """
 
 from __future__ import annotations
@@ -17,68 +19,31 @@ from typing import Any
 from aiohttp import web
 
 from adapters.http import sse
-from adapters.http.errors import ApiError, from_exception
+from adapters.http.errors import from_exception
+from adapters.http.responses import ModelCard, ModelList, Usage
 from adapters.http.routes_generate import request_id
-from adapters.http.schemas import ChatCompletionBody, effective_temperature, read_json
-from adapters.http.state import CONFIG, HOLDER
-from bot.brief import DEFAULT_TEMPERATURE
-from bot.drafts import DraftService
-from bot.prompts import system_prompt
-from engine.config import EngineConfig
+from adapters.http.schemas import ChatCompletionBody, json_body
+from adapters.http.state import HOLDER
+from bot import chat
 from engine.interface import StreamEvent
-from engine.types import GenerationRequest, GenerationResult, SamplingParams, TextDelta
+from engine.types import GenerationResult, TextDelta
 
 log = logging.getLogger(__name__)
 
-MAX_STOP = 4
 
-
-def _messages(body: ChatCompletionBody, drafts: DraftService) -> list[dict[str, str]]:
-    system = [m.text() for m in body.messages if m.role in ("system", "developer")]
-    rest = [
-        {"role": m.role, "content": m.text()} for m in body.messages if m.role not in ("system", "developer")
-    ]
-    if body.tone or body.platform or body.industry:
-        extras = {"prompt": "chat", "tone": body.tone, "platform": body.platform, "industry": body.industry}
-        system.insert(0, system_prompt(drafts.brief(extras), drafts.catalog))
-    return ([{"role": "system", "content": "\n\n".join(system)}] if system else []) + rest
-
-
-def _request(
-    body: ChatCompletionBody, drafts: DraftService, limits: EngineConfig, rid: str
-) -> GenerationRequest:
-    for field in ("max_tokens", "max_completion_tokens"):  # both checked: either may be sent
-        value = getattr(body, field)
-        if value is not None and not 1 <= value <= limits.max_new_tokens_cap:
-            raise ApiError(422, f"{field} must be between 1 and {limits.max_new_tokens_cap}", param=field)
-    given = body.max_completion_tokens if body.max_completion_tokens is not None else body.max_tokens
-    max_tokens = given if given is not None else min(limits.default_max_new_tokens, limits.max_new_tokens_cap)
-    n = body.n if body.n is not None else 1
-    if not 1 <= n <= limits.max_variants:
-        raise ApiError(422, f"n must be between 1 and {limits.max_variants}", param="n")
-    stop = [body.stop] if isinstance(body.stop, str) else list(body.stop or [])
-    if len(stop) > MAX_STOP or any(not s for s in stop):
-        raise ApiError(422, f"stop takes up to {MAX_STOP} non-empty strings", param="stop")
-    chars = sum(len(m.text()) for m in body.messages)
-    if chars > limits.max_prompt_chars:
-        raise ApiError(
-            422,
-            f"the messages hold {chars:,} characters; the limit is {limits.max_prompt_chars:,}",
-            param="messages",
-        )
-    params = SamplingParams(
-        max_new_tokens=max_tokens,
-        temperature=effective_temperature(body.temperature, DEFAULT_TEMPERATURE),
-        top_p=body.top_p if body.top_p is not None else 1.0,
+def _ask(body: ChatCompletionBody) -> chat.ChatAsk:
+    return chat.ChatAsk(
+        messages=tuple(chat.ChatTurn(m.role, m.text()) for m in body.messages),
+        max_tokens=body.max_tokens,
+        max_completion_tokens=body.max_completion_tokens,
+        n=body.n,
+        temperature=body.temperature,
+        top_p=body.top_p,
         seed=body.seed,
-        stop=tuple(stop),
-    )
-    return GenerationRequest(
-        messages=_messages(body, drafts),
-        params=params,
-        n=n,
-        timeout_s=limits.request_timeout_s,
-        request_id=rid,
+        stop=(body.stop,) if isinstance(body.stop, str) else tuple(body.stop or ()),
+        tone=body.tone,
+        platform=body.platform,
+        industry=body.industry,
     )
 
 
@@ -100,7 +65,7 @@ def _completion(result: GenerationResult, model: str, created: int) -> dict[str,
     }
 
 
-def _usage(result: GenerationResult) -> dict[str, int]:
+def _usage(result: GenerationResult) -> Usage:
     prompt = result.prompt_tokens * len(result.outputs)
     return {
         "prompt_tokens": prompt,
@@ -109,19 +74,16 @@ def _usage(result: GenerationResult) -> dict[str, int]:
     }
 
 
-async def chat_completions(request: web.Request) -> web.StreamResponse:
-    body = await read_json(request, ChatCompletionBody)
+@json_body(ChatCompletionBody)
+async def chat_completions(request: web.Request, body: ChatCompletionBody) -> web.StreamResponse:
     drafts = request.app[HOLDER].get()
     rid = request_id(request)
-    gen = _request(body, drafts, request.app[CONFIG].engine, rid)
     created = int(time.time())
-    events = drafts.chat(gen)
+    if not sse.wants_sse(request, body.stream):
+        result = await chat.complete(drafts, _ask(body), rid)
+        return web.json_response(_completion(result, drafts.model_name, created))
+    events = chat.stream(drafts, _ask(body), rid)
     try:
-        if not sse.wants_sse(request, body.stream):
-            async for event in events:
-                if isinstance(event, GenerationResult):
-                    return web.json_response(_completion(event, drafts.model_name, created))
-            raise RuntimeError("the engine stream ended without a result")
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
         return await _stream(request, drafts.model_name, events, rid, created, include_usage)
     finally:
@@ -184,5 +146,11 @@ async def _stream(
 async def list_models(request: web.Request) -> web.Response:
     holder = request.app[HOLDER]
     drafts = holder.get()
-    model = {"id": drafts.model_name, "object": "model", "created": holder.started, "owned_by": "postpulse"}
-    return web.json_response({"object": "list", "data": [model]})
+    model: ModelCard = {
+        "id": drafts.model_name,
+        "object": "model",
+        "created": holder.started,
+        "owned_by": "postpulse",
+    }
+    models: ModelList = {"object": "list", "data": [model]}
+    return web.json_response(models)

@@ -1,14 +1,18 @@
 """Request bodies: read, size-check and type-check JSON before anything reaches the bot core.
 
 The models are strict (no "12" for 12, no null where a value is required) so that what the server
-accepts is exactly what /openapi.json documents; catalogue names and configured limits are then
-checked by the bot core's own validation (DraftService.brief), which names the field and what is
-allowed.
+accepts is exactly what /openapi.json documents: the document is generated from these models
+(adapters/http/openapi.py). Catalogue names and configured limits are checked by the bot core's own
+validation (DraftService.brief, bot.chat), which names the field and what is allowed; `checked(...)`
+documents those bounds on the field without pydantic enforcing them (so the bot's message stays), and
+`live(...)` marks a value the running config or catalogue supplies when the document is built.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal, TypeVar
 
 from aiohttp import web
@@ -17,11 +21,28 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from adapters.http.errors import ApiError
 from adapters.http.state import CONFIG
 from bot.brief import SEED_MAX
+from bot.chat import MAX_STOP, Role
+from bot.records import RatingValue, RemixAction
 
-MIN_TEMPERATURE = 0.01  # below this, logits / temperature overflow; treat as greedy (0)
 EXTRA_TEXT_MAX = 500  # audience / brand_voice / call_to_action go into the prompt: keep them short
+CHECKED = "x-checked-by-bot"  # json_schema_extra key; openapi.py replaces it with JSON Schema keywords
+LIVE = "x-live"
 
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R", bound=web.StreamResponse)
+
+
+def live(name: str) -> dict[str, str]:
+    """A bound known only at start-up: an `engine:` limit (e.g. "max_new_tokens_cap") or a
+    catalogue's names ("tones", "platforms", "industries"), aliases included. JSON itself, since
+    pydantic copies json_schema_extra into the schema as JSON."""
+    return {LIVE: name}
+
+
+def checked(**keywords: Any) -> dict[str, Any]:
+    """`json_schema_extra` for a bound the bot core enforces: JSON Schema keywords for the field's
+    non-null branch (`default` stays on the field), values plain or `live(...)`."""
+    return {CHECKED: keywords}
 
 
 def _integral(value: Any) -> Any:
@@ -32,6 +53,15 @@ def _integral(value: Any) -> Any:
 
 
 Int = Annotated[int, BeforeValidator(_integral)]
+# Constraints before the validator, so the schema says minimum/maximum (not pydantic's ge/le).
+Seed = Annotated[int, Field(ge=0, le=SEED_MAX), BeforeValidator(_integral)]
+Index = Annotated[int, Field(ge=0), BeforeValidator(_integral)]
+Temperature = Annotated[float, Field(ge=0.0, le=2.0, description="below 0.01 = greedy")]
+SHORT = checked(maxLength=EXTRA_TEXT_MAX)
+TONE = checked(enum=live("tones"))
+PLATFORM = checked(enum=live("platforms"))
+INDUSTRY = checked(enum=live("industries"))
+NAME = "case-insensitive; aliases accepted"
 
 
 class _Body(BaseModel):
@@ -41,19 +71,28 @@ class _Body(BaseModel):
 class GenerateTextBody(_Body):
     """POST /generate-text: the spec's fields, the Brief's optional ones, and `stream`."""
 
-    prompt: str
-    platform: str | None = None
-    tone: str | None = None
-    max_length: Int | None = None
-    industry: str | None = None
-    audience: str | None = Field(None, max_length=EXTRA_TEXT_MAX)
-    brand_voice: str | None = Field(None, max_length=EXTRA_TEXT_MAX)
-    call_to_action: str | None = Field(None, max_length=EXTRA_TEXT_MAX)
+    model_config = ConfigDict(title="GenerateTextRequest")
+    prompt: str = Field(
+        json_schema_extra=checked(minLength=1, maxLength=live("max_prompt_chars"), pattern=r"\S")
+    )
+    platform: str | None = Field(None, description=NAME, json_schema_extra=PLATFORM)
+    tone: str | None = Field(None, description=NAME, json_schema_extra=TONE)
+    max_length: Int | None = Field(
+        None,
+        description="new tokens",
+        json_schema_extra=checked(
+            minimum=1, maximum=live("max_new_tokens_cap"), default=live("default_max_new_tokens")
+        ),
+    )
+    industry: str | None = Field(None, description=NAME, json_schema_extra=INDUSTRY)
+    audience: str | None = Field(None, json_schema_extra=SHORT)
+    brand_voice: str | None = Field(None, json_schema_extra=SHORT)
+    call_to_action: str | None = Field(None, json_schema_extra=SHORT)
     hashtags: bool | None = None
-    variants: Int | None = None
-    seed: Int | None = Field(None, ge=0, le=SEED_MAX)
-    temperature: float | None = Field(None, ge=0.0, le=2.0)
-    stream: bool | None = None
+    variants: Int | None = Field(None, json_schema_extra=checked(minimum=1, maximum=live("max_variants")))
+    seed: Seed | None = None
+    temperature: Temperature | None = None
+    stream: bool | None = Field(None, description="true: answer with server-sent events")
 
 
 class TextPart(BaseModel):
@@ -64,8 +103,8 @@ class TextPart(BaseModel):
 
 class ChatMessage(BaseModel):
     model_config = ConfigDict(strict=True, extra="allow")
-    role: Literal["system", "developer", "user", "assistant"]
-    content: str | list[TextPart]
+    role: Role
+    content: str | list[TextPart] = Field(json_schema_extra=checked(maxLength=live("max_prompt_chars")))
 
     def text(self) -> str:
         if isinstance(self.content, str):
@@ -79,23 +118,55 @@ class StreamOptions(BaseModel):
 
 
 class ChatCompletionBody(BaseModel):
-    """POST /v1/chat/completions; OpenAI fields we do not use (penalties, user, ...) are ignored."""
+    """OpenAI's shape; unknown OpenAI fields (penalties, user, ...) are accepted and ignored."""
 
-    model_config = ConfigDict(strict=True, extra="allow", allow_inf_nan=False)
-    model: str | None = None
+    model_config = ConfigDict(strict=True, extra="allow", allow_inf_nan=False, title="ChatCompletionRequest")
+    model: str | None = Field(None, description="ignored: the server has one model")
     messages: list[ChatMessage] = Field(min_length=1, max_length=64)
-    max_tokens: Int | None = None
-    max_completion_tokens: Int | None = None
-    temperature: float | None = Field(None, ge=0.0, le=2.0)
+    max_tokens: Int | None = Field(
+        None, json_schema_extra=checked(minimum=1, maximum=live("max_new_tokens_cap"))
+    )
+    max_completion_tokens: Int | None = Field(
+        None, json_schema_extra=checked(minimum=1, maximum=live("max_new_tokens_cap"))
+    )
+    temperature: Temperature | None = None
     top_p: float | None = Field(None, gt=0.0, le=1.0)
-    n: Int | None = None
+    n: Int | None = Field(None, json_schema_extra=checked(minimum=1, maximum=live("max_variants")))
     stream: bool | None = None
     stream_options: StreamOptions | None = None
-    seed: Int | None = Field(None, ge=0, le=SEED_MAX)
-    stop: str | list[str] | None = Field(None)
-    tone: str | None = None
-    platform: str | None = None
-    industry: str | None = None
+    seed: Seed | None = None
+    stop: str | list[str] | None = Field(
+        None,
+        json_schema_extra=checked(minLength=1, maxItems=MAX_STOP, items={"type": "string", "minLength": 1}),
+    )
+    tone: str | None = Field(None, description=NAME, json_schema_extra=TONE)
+    platform: str | None = Field(None, description=NAME, json_schema_extra=PLATFORM)
+    industry: str | None = Field(None, description=NAME, json_schema_extra=INDUSTRY)
+
+
+_REQUEST_MODELS: dict[Callable[..., Any], type[BaseModel]] = {}
+
+
+def json_body(
+    model: type[M],
+) -> Callable[[Callable[[web.Request, M], Awaitable[R]]], Callable[[web.Request], Awaitable[R]]]:
+    """A handler that takes `model`, read by `read_json` first; the model is recorded for the route
+    (`request_model`), so the OpenAPI test can check every route's body is documented."""
+
+    def wrap(handle: Callable[[web.Request, M], Awaitable[R]]) -> Callable[[web.Request], Awaitable[R]]:
+        @functools.wraps(handle)
+        async def handler(request: web.Request) -> R:
+            return await handle(request, await read_json(request, model))
+
+        _REQUEST_MODELS[handler] = model
+        return handler
+
+    return wrap
+
+
+def request_model(handler: Callable[..., Any]) -> type[BaseModel] | None:
+    """The body model a `json_body` handler reads (None for a handler without a body)."""
+    return _REQUEST_MODELS.get(handler)
 
 
 def _reject_constant(name: str) -> Any:
@@ -161,11 +232,6 @@ def _first_error(exc: ValidationError, model: type[BaseModel]) -> ApiError:
     return ApiError(422, f"Invalid '{field}': {err['msg']}.", param=field)
 
 
-def effective_temperature(value: float | None, default: float) -> float:
-    t = default if value is None else value
-    return 0.0 if t < MIN_TEMPERATURE else t
-
-
 # The draft routes (adapters/http/routes_drafts.py) -------------------------------------------------
 
 DRAFT_ID_PATTERN = r"^[0-9a-f]{32}$"
@@ -175,19 +241,26 @@ REMIX_VALUE_MAX = 100
 class RatingBody(_Body):
     """POST /v1/drafts/{id}/rating."""
 
-    rating: Literal["up", "down"]
-    variant: Int = Field(0, ge=0)
+    model_config = ConfigDict(title="RatingRequest")
+    rating: RatingValue
+    variant: Index = 0
 
 
 class ChoiceBody(_Body):
     """POST /v1/drafts/{id}/choice ("use this")."""
 
-    variant: Int = Field(ge=0)
+    model_config = ConfigDict(title="ChoiceRequest")
+    variant: Index
 
 
 class RemixBody(_Body):
     """POST /v1/drafts/{id}/remix; `value` is the new tone or platform for those two actions."""
 
-    action: Literal["regenerate", "shorter", "longer", "tone", "platform"]
-    value: str | None = Field(None, max_length=REMIX_VALUE_MAX)
-    stream: bool | None = None
+    model_config = ConfigDict(title="RemixRequest")
+    action: RemixAction
+    value: str | None = Field(
+        None,
+        max_length=REMIX_VALUE_MAX,
+        description="the new tone or platform (actions tone and platform only)",
+    )
+    stream: bool | None = Field(None, description="true: answer with server-sent events")

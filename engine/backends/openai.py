@@ -41,9 +41,8 @@ from engine.errors import (
     EngineOverloaded,
     EngineTimeout,
     EngineUnavailable,
-    InvalidRequest,
 )
-from engine.interface import StreamEvent
+from engine.interface import StreamEvent, check_request
 from engine.metrics import CountingMetrics, MetricsFanout
 from engine.types import GenerationRequest, GenerationResult, SequenceOutput
 
@@ -170,7 +169,7 @@ class OpenAIEngine:
     async def stream(self, request: GenerationRequest) -> AsyncIterator[StreamEvent]:
         if self._closed:
             raise EngineDead("the engine has been shut down")
-        self._check_request(request)
+        check_request(request, self.limits)
         if self.waiting >= self.limits.max_queue and self._slots.locked():
             self.metrics.request_finished("overloaded", 0.0)
             raise EngineOverloaded(
@@ -208,17 +207,6 @@ class OpenAIEngine:
         if self._session is None:
             raise EngineUnavailable("the openai backend has not been started")
         return self._session
-
-    def _check_request(self, request: GenerationRequest) -> None:
-        if request.messages is None and request.prompt is None:
-            raise InvalidRequest("a request needs messages or a prompt", field="messages")
-        if request.n < 1 or request.n > self.limits.max_batch_size:
-            raise InvalidRequest(f"n must be between 1 and {self.limits.max_batch_size}", field="n")
-        if not 1 <= request.params.max_new_tokens <= self.limits.max_new_tokens_cap:
-            raise InvalidRequest(
-                f"max_new_tokens must be between 1 and {self.limits.max_new_tokens_cap}",
-                field="max_new_tokens",
-            )
 
     async def _wait_for_slot(self, deadline: float) -> None:
         try:

@@ -17,7 +17,7 @@ from engine.backends.transformers.loading import LoadedModel
 from engine.backends.transformers.scheduler import Scheduler, Work
 from engine.config import EngineConfig
 from engine.errors import EngineDead, EngineOverloaded, InvalidRequest
-from engine.interface import StreamEvent
+from engine.interface import StreamEvent, check_request
 from engine.interface import generate as drain
 from engine.metrics import CountingMetrics, MetricsFanout
 from engine.types import GenerationRequest, GenerationResult, SamplingParams, SequenceOutput, TextDelta
@@ -94,20 +94,11 @@ class AsyncEngine:
             )
         return list(ids)
 
-    def _check_request(self, request: GenerationRequest) -> None:
-        if request.n < 1 or request.n > self.config.max_batch_size:
-            raise InvalidRequest(f"n must be between 1 and {self.config.max_batch_size}", field="n")
-        if not 1 <= request.params.max_new_tokens <= self.config.max_new_tokens_cap:
-            raise InvalidRequest(
-                f"max_new_tokens must be between 1 and {self.config.max_new_tokens_cap}",
-                field="max_new_tokens",
-            )
-
     async def stream(self, request: GenerationRequest) -> AsyncIterator[StreamEvent]:
         """Text deltas as they are produced, then one GenerationResult."""
         if self.is_dead:
             raise EngineDead(f"the engine stopped: {self.scheduler.dead}")
-        self._check_request(request)
+        check_request(request, self.config)
         if self.scheduler.waiting_count >= self.config.max_queue:
             retry = max(1.0, round(self.scheduler.waiting_count / max(1, self.config.max_batch_size)))
             self.metrics.request_finished("overloaded", 0.0)

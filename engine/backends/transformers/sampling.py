@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from engine.types import SamplingParams
-
-MIN_TEMPERATURE = 1e-2
+from engine.types import MIN_TEMPERATURE, SamplingParams
 
 
 def _filter_top_k_top_p(logits: torch.Tensor, top_k: int, top_p: float) -> torch.Tensor:

@@ -56,6 +56,39 @@ async def test_422_names_field_and_allowed(
         assert word in error["message"]
 
 
+CHAT = [{"role": "user", "content": "hi"}]
+
+
+@pytest.mark.parametrize(
+    ("payload", "param", "message"),
+    [
+        ({"messages": CHAT, "max_tokens": 0}, "max_tokens", "max_tokens must be between 1 and 1024"),
+        ({"messages": CHAT, "max_tokens": 4, "max_completion_tokens": 5000}, "max_completion_tokens",
+         "max_completion_tokens must be between 1 and 1024"),
+        ({"messages": CHAT, "max_tokens": 0, "max_completion_tokens": 4}, "max_tokens",
+         "max_tokens must be between 1 and 1024"),
+        ({"messages": CHAT, "n": 6}, "n", "n must be between 1 and 5"),
+        ({"messages": CHAT, "stop": ""}, "stop", "stop takes up to 4 non-empty strings"),
+        ({"messages": CHAT, "stop": list("abcde")}, "stop", "stop takes up to 4 non-empty strings"),
+        ({"messages": [{"role": "user", "content": [{"type": "text", "text": "x" * 4001}]}]}, "messages",
+         "the messages hold 4,001 characters; the limit is 4,000"),
+        ({"messages": CHAT, "tone": "profesional"}, "tone",
+         "Unknown tone 'profesional'. Did you mean 'professional'?"),
+        ({"messages": CHAT, "industry": "technolgy"}, "industry", "Unknown industry 'technolgy'."),
+    ],
+    ids=["max_tokens", "max_completion_tokens", "both_checked", "n", "empty_stop", "five_stops", "chars",
+         "tone", "industry"],
+)  # fmt: skip
+async def test_chat_422_names_field_and_limit(
+    server: Server, client: aiohttp.ClientSession, payload: dict[str, Any], param: str, message: str
+) -> None:
+    """The OpenAI route's own limits, named by the OpenAI field the client sent."""
+    async with client.post(server.url + "/v1/chat/completions", json=payload) as resp:
+        error = await error_of(resp, 422)
+    assert error["param"] == param and error["type"] == "invalid_request_error"
+    assert error["message"].startswith(message), error["message"]
+
+
 async def test_400_bad_json_and_non_object(server: Server, client: aiohttp.ClientSession) -> None:
     headers = {"Content-Type": "application/json"}
     async with client.post(server.url + "/generate-text", data=b"{not json", headers=headers) as resp:

@@ -8,12 +8,14 @@ import asyncio
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 import pytest_asyncio
 
 from adapters.http import create_app
+from adapters.http.schemas import request_model
 from adapters.playground import PUBLIC_PATHS as PLAYGROUND_PATHS
 from bot.catalog import Catalog
 from bot.config import AppConfig
@@ -73,6 +75,42 @@ async def test_every_route_is_documented(fuzz_server: Server) -> None:
     body = spec["components"]["schemas"]["GenerateTextRequest"]["properties"]
     assert body["max_length"]["anyOf"][0]["maximum"] == 2  # limits come from the live config
     assert "professional" in body["tone"]["anyOf"][0]["enum"]
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [r for k, v in node.items() for r in ([v] if k == "$ref" else _refs(v))]
+    return [r for item in node for r in _refs(item)] if isinstance(node, list) else []
+
+
+async def test_every_route_body_model_is_in_the_document(fuzz_server: Server) -> None:
+    """Walk the router: each POST/PUT route reads its body with a declared model (schemas.json_body),
+    and its operation references that model's generated component, whose nested $refs resolve."""
+    async with aiohttp.ClientSession() as c, c.get(fuzz_server.url + "/openapi.json") as resp:
+        spec = await resp.json()
+    components = spec["components"]["schemas"]
+    with_body = set()
+    for route in fuzz_server.app.router.routes():
+        if route.method not in ("POST", "PUT") or route.resource is None:
+            continue
+        path, method = route.resource.canonical, route.method.lower()
+        model = request_model(route.handler)
+        assert model is not None, f"{method} {path} reads no declared body model"
+        body = spec["paths"][path][method]["requestBody"]
+        assert body["required"] is True
+        name = body["content"]["application/json"]["schema"]["$ref"].removeprefix("#/components/schemas/")
+        generated = model.model_json_schema()
+        assert components[name]["title"] == generated["title"]
+        assert list(components[name]["properties"]) == list(model.model_fields)
+        assert components[name].get("required") == generated.get("required")
+        with_body.add(path)
+    assert with_body == {path for path, item in spec["paths"].items() if "post" in item or "put" in item}
+    assert {"/generate-text", "/v1/chat/completions", "/v1/drafts/{draft_id}/remix"} <= with_body
+    for ref in _refs(spec):
+        assert ref.removeprefix("#/components/schemas/") in components, ref
+    message = components["ChatMessage"]["properties"]
+    assert message["role"]["enum"] == ["system", "developer", "user", "assistant"]
+    assert message["content"]["anyOf"][0]["maxLength"] == 200  # the live max_prompt_chars
 
 
 async def test_schemathesis_finds_nothing(fuzz_server: Server, tmp_path: Path) -> None:

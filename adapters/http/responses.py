@@ -1,0 +1,143 @@
+"""Response bodies as typed dicts: what the routes build, and what /openapi.json says they build.
+
+TypedDicts rather than models because the routes already build plain dicts; annotating them with
+these lets mypy check a route against its documented shape at no cost per request, and pydantic
+generates the schemas (adapters/http/openapi.py) from the same classes.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, NotRequired
+
+from pydantic import Field
+from typing_extensions import TypedDict  # pydantic reads TypedDicts from here before Python 3.12
+
+from bot.records import RatingValue, RemixAction
+
+EngineStatus = Literal["loading", "ready", "dead", "failed"]
+
+
+class ErrorDetail(TypedDict):
+    message: str
+    type: str
+    param: str | None
+
+
+class Error(TypedDict):
+    error: ErrorDetail
+
+
+class Post(TypedDict):
+    text: str
+    word_count: int
+    character_count: int
+    hashtags: list[str]
+
+
+class GenerateTextResponse(TypedDict):
+    """The original spec's three fields, then extras a spec client ignores."""
+
+    generated_text: str
+    generation_time: Annotated[str, Field(pattern=r"^\d+\.\ds$")]
+    word_count: Annotated[int, Field(ge=0)]
+    character_count: NotRequired[int]
+    platform_limit: NotRequired[int]
+    hashtags: NotRequired[list[str]]
+    variants: NotRequired[list[Post]]
+    model: NotRequired[str]
+    request_id: NotRequired[str]
+    draft_id: NotRequired[Annotated[str, Field(description="the stored draft (see /v1/drafts)")]]
+    parent_id: NotRequired[Annotated[str, Field(description="remixes only: the draft it came from")]]
+    action: NotRequired[Annotated[str, Field(description="remixes only: how it was made")]]
+
+
+class AssistantMessage(TypedDict):
+    role: Literal["assistant"]
+    content: str
+
+
+class Choice(TypedDict):
+    index: int
+    message: AssistantMessage
+    finish_reason: Literal["stop", "length"]
+
+
+class Usage(TypedDict):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class ChatCompletion(TypedDict):
+    id: str
+    object: Literal["chat.completion"]
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: Usage
+
+
+class ModelCard(TypedDict):
+    id: str
+    object: Literal["model"]
+    created: int
+    owned_by: str
+
+
+class ModelList(TypedDict):
+    object: Literal["list"]
+    data: list[ModelCard]
+
+
+class Health(TypedDict):
+    status: EngineStatus
+
+
+class Ready(TypedDict):
+    ready: bool
+    status: EngineStatus
+    model: str | None
+
+
+class CatalogEntry(TypedDict):
+    name: str
+
+
+class CatalogTone(CatalogEntry):
+    description: str
+
+
+class CatalogPlatform(CatalogEntry):
+    char_limit: int
+
+
+class Catalog(TypedDict):
+    """Each entry names itself; the rest of an entry is the catalogue's YAML (see /v1/catalog)."""
+
+    tones: list[CatalogTone]
+    platforms: list[CatalogPlatform]
+    industries: list[CatalogEntry]
+    limits: dict[str, int]
+
+
+class Variant(Post):
+    index: int
+    rating: RatingValue | None
+
+
+class StoredDraft(TypedDict):
+    id: str
+    parent_id: NotRequired[str | None]
+    action: NotRequired[RemixAction | None]
+    front_door: NotRequired[str]
+    brief: Annotated[dict[str, object], Field(description="the validated brief it was written from")]
+    variants: list[Variant]
+    chosen_variant: int | None
+    platform_limit: NotRequired[int]
+    model: str
+    adapter: NotRequired[str | None]
+    generation_time: str
+    created_at: Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+
+
+RESPONSES = (Error, GenerateTextResponse, ChatCompletion, ModelList, Health, Ready, Catalog, StoredDraft)

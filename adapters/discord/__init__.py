@@ -1,7 +1,7 @@
 """The Discord front door: `/postpulse` for communities, deferred, streamed, with buttons that
 survive restarts. It only converts: interactions -> bot.assistant calls -> Discord messages.
 
-`start(service, config, env)` is what `postpulse serve` calls (adapters.serve.FRONT_DOORS) when
+`start(service, config, env)` is what the runtime calls (adapters.runtime.FRONT_DOORS) when
 DISCORD_BOT_TOKEN is set: the bot runs on the sidecar's event loop and shares its engine and store.
 """
 
@@ -62,8 +62,6 @@ async def launch(
     `assistant_of` replaces the service's Assistant (tests of this layer alone)."""
     settings = DiscordEnv.from_env(env)
     settings.point_discord_py_here()
-    if assistant_of is None:
-        await service.open_store()
     client = build_client(
         assistant_of or (lambda: service.assistant),
         service.catalog,

@@ -20,7 +20,7 @@ from adapters.http import sse
 from adapters.http.errors import ApiError, from_exception
 from adapters.http.routes_generate import request_id
 from adapters.http.schemas import ChatCompletionBody, effective_temperature, read_json
-from adapters.http.state import CONFIG, HOLDER
+from adapters.http.state import CONFIG, SERVICE
 from bot.brief import DEFAULT_TEMPERATURE
 from bot.drafts import DraftService
 from bot.prompts import system_prompt
@@ -111,7 +111,7 @@ def _usage(result: GenerationResult) -> dict[str, int]:
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:
     body = await read_json(request, ChatCompletionBody)
-    drafts = request.app[HOLDER].get()
+    drafts = request.app[SERVICE].get()
     rid = request_id(request)
     gen = _request(body, drafts, request.app[CONFIG].engine, rid)
     created = int(time.time())
@@ -182,7 +182,7 @@ async def _stream(
 
 
 async def list_models(request: web.Request) -> web.Response:
-    holder = request.app[HOLDER]
-    drafts = holder.get()
-    model = {"id": drafts.model_name, "object": "model", "created": holder.started, "owned_by": "postpulse"}
+    service = request.app[SERVICE]
+    drafts = service.get()
+    model = {"id": drafts.model_name, "object": "model", "created": service.started, "owned_by": "postpulse"}
     return web.json_response({"object": "list", "data": [model]})

@@ -8,7 +8,9 @@ quality) is PostPulse's. Schemas only: this module imports nothing that runs, so
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -179,18 +181,25 @@ def _set_dotted(data: dict[str, Any], dotted: str, value: str) -> None:
     data[key] = value if value != "" else None
 
 
-def load_config(path: Path | str | None = None, env: dict[str, str] | None = None) -> AppConfig:
+@contextlib.contextmanager
+def config_errors() -> Iterator[None]:
+    """engine.config reads and validates YAML for the bot too; an error there is the bot's here."""
+    try:
+        yield
+    except ConfigError:
+        raise
+    except EngineConfigError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = None) -> AppConfig:
     """Load the app config; env overrides (ENV_OVERRIDES) win over the file."""
     config_path = Path(path) if path else DEFAULT_CONFIG_PATH
-    env = dict(os.environ) if env is None else env
-    try:
+    env = os.environ if env is None else env
+    with config_errors():
         data = read_yaml(config_path)
         for var, dotted in ENV_OVERRIDES.items():
             if var in env:
                 _set_dotted(data, dotted, env[var])
         data["config_dir"] = config_path.resolve().parent
         return validate(AppConfig, data, config_path)
-    except ConfigError:
-        raise
-    except EngineConfigError as exc:  # engine.config reads and validates; the error is the bot's
-        raise ConfigError(str(exc)) from exc

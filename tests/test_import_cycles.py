@@ -58,9 +58,8 @@ def imported(name: str, path: Path, known: dict[str, Path]) -> set[str]:
                 source = f"{base}.{node.module}" if node.module else base
             else:
                 source = node.module or ""
-            targets.extend(
-                f"{source}.{alias.name}" if f"{source}.{alias.name}" in known else source for alias in node.names
-            )
+            for alias in node.names:  # `from a import b`: the module a.b when b is one
+                targets.append(f"{source}.{alias.name}" if f"{source}.{alias.name}" in known else source)
     edges: set[str] = set()
     for target in targets:
         while target not in known and "." in target:  # `import a.b.C`-style names: their module

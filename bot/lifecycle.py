@@ -19,7 +19,7 @@ async def stop_logged(what: str, stop: Callable[[], Awaitable[object]]) -> None:
     except Exception:
         log.exception("stopping %s failed", what)
     else:
-        log.debug("%s stopped", what)
+        log.info("%s stopped", what)
 
 
 async def stop_loaded(what: str, task: asyncio.Task[Engine | None]) -> None:
@@ -31,4 +31,3 @@ async def stop_loaded(what: str, task: asyncio.Task[Engine | None]) -> None:
         return
     if engine is not None:
         await stop_logged(what, engine.shutdown)
-        log.info("%s stopped", what)

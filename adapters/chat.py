@@ -23,12 +23,13 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 import platformdirs
 
+from adapters.runtime import build_runtime
 from bot import grammar
 from bot.assistant import DraftJob, Info, Origin, RatingValue, RemixAction, StoredDraft
 from bot.config import load_config
@@ -65,9 +66,9 @@ recall earlier lines; Ctrl-C stops a draft being written."""
 class Terminal:
     """Where the REPL writes; ANSI styles only on a terminal that wants them (NO_COLOR)."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, env: Mapping[str, str]) -> None:
         self.out = out
-        self.color = out.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+        self.color = out.isatty() and not env.get("NO_COLOR") and env.get("TERM") != "dumb"
 
     def style(self, text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
@@ -336,32 +337,30 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_chat(args: argparse.Namespace) -> int:
     # Progress bars from the model loader would land in the middle of the prompt line.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    config = load_config(args.config)
-    term = Terminal(sys.stdout)
-    service = BotService(config)
+    env = dict(os.environ)  # read once, here
+    config = load_config(args.config, env)
+    term = Terminal(sys.stdout, env)
     origin = Origin("console", user_id=getpass.getuser(), channel_id="terminal")
-    session = ChatSession(service, term, origin)
     history: Path = args.history or default_history()
     background = LoopThread()
+    # The runtime lives on the loop thread: entered by one submitted coroutine, left by another.
+    # The store opens now (it is quick, and ratings need it); the model loads in the background.
+    runtime = build_runtime(config, env, front_doors=False)
     try:
-        background.run(_start(service))
-        term.markdown(
-            "*PostPulse chat* — write a brief like `tone:casual platform:x our spring sale`; "
-            "`help` lists the commands, `exit` or Ctrl-D leaves."
-        )
-        _readline(history)
-        _repl(session, background, term)
+        session = ChatSession(background.run(runtime.__aenter__()).service, term, origin)
+        try:
+            term.markdown(
+                "*PostPulse chat* — write a brief like `tone:casual platform:x our spring sale`; "
+                "`help` lists the commands, `exit` or Ctrl-D leaves."
+            )
+            _readline(history)
+            _repl(session, background, term)
+        finally:
+            background.run(runtime.__aexit__(None, None, None))
+            _save_history(history)
     finally:
-        background.run(service.close())
         background.stop()
-        _save_history(history)
     return 0
-
-
-async def _start(service: BotService) -> None:
-    """Open the store now (it is quick, and ratings need it) and load the model in the background."""
-    await service.open_store()
-    service.start_loading()
 
 
 def _repl(session: ChatSession, background: LoopThread, term: Terminal) -> None:

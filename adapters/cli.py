@@ -17,8 +17,9 @@ from collections.abc import Sequence
 # any subcommand imports huggingface_hub, which reads it once.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from adapters.errors import AdapterError, SetupError
 from bot.errors import BotError
-from engine.errors import EngineError, InvalidRequest
+from engine.errors import ConfigError, EngineError, InvalidRequest
 
 # (module, what it adds). A module that is absent (e.g. an optional front door) is skipped.
 SUBCOMMAND_MODULES = (
@@ -31,8 +32,9 @@ SUBCOMMAND_MODULES = (
     "training.feedback",
 )
 
-EXIT_INVALID = 2
+EXIT_INVALID = 2  # the caller can fix it: bad input, a bad config (bot's or engine's), a front door's setup
 EXIT_FAILED = 1
+INVALID = (InvalidRequest, ConfigError, SetupError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,9 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InvalidRequest as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    except (EngineError, BotError) as exc:
+    except (EngineError, BotError, AdapterError) as exc:
         print(f"error: {' '.join(str(exc).split(chr(10)))}", file=sys.stderr)
-        return EXIT_INVALID if "config" in type(exc).__name__.lower() else EXIT_FAILED
+        return EXIT_INVALID if isinstance(exc, INVALID) else EXIT_FAILED
     except KeyboardInterrupt:
         return 130
 

@@ -11,9 +11,9 @@ from typing import Any
 from bot.brief import make_brief
 from bot.catalog import Catalog
 from bot.config import load_config
-from bot.drafts import Draft, DraftDelta
+from bot.drafts import Draft, DraftDelta, DraftService
 from bot.render import draft_response
-from bot.service import BotService
+from bot.service import default_loader
 
 
 def register(subparsers: Any) -> None:
@@ -58,11 +58,10 @@ async def _generate(args: argparse.Namespace) -> int:
     catalog = Catalog.from_config(config)
     # Validate before loading the model (DraftService.brief does the same): bad input fails fast.
     brief = make_brief(_raw_brief(args), catalog, config.engine)
-    service = BotService(config, catalog)
-    service.start_loading()
+    # One engine for one draft: no store, no front doors, so not the server's runtime.
+    engine = await default_loader(config)()
     try:
-        await service.ready.wait()
-        drafts = service.get()
+        drafts = DraftService.build(engine, catalog, config)
         draft: Draft | None = None
         async for event in drafts.stream(brief):
             if isinstance(event, DraftDelta):
@@ -71,7 +70,7 @@ async def _generate(args: argparse.Namespace) -> int:
             else:
                 draft = event
     finally:
-        await service.close()
+        await engine.shutdown()
     assert draft is not None
     if args.json:
         print(json.dumps(draft_response(draft, catalog), ensure_ascii=False, indent=2))

@@ -28,7 +28,7 @@ from typing import Any
 
 import aiohttp
 
-from adapters.http import create_app, make_runner, start_site
+from adapters.runtime import build_runtime
 from bot.brief import make_brief
 from bot.catalog import Catalog
 from bot.config import AppConfig, load_config
@@ -145,14 +145,10 @@ async def sidecar(
     config: AppConfig, engine: Engine, catalog: Catalog, run: Callable[[str], Awaitable[Any]]
 ) -> Any:
     """`run(url)` against the sidecar built as `postpulse serve` builds it, on `engine`."""
-    app = create_app(config, engine, catalog=catalog, env={})
-    runner = make_runner(app, grace_s=1)
-    await runner.setup()
-    try:
-        _, port = await start_site(runner, "127.0.0.1", 0)
-        return await run(f"http://127.0.0.1:{port}/v1/chat/completions")
-    finally:
-        await runner.cleanup()
+    async with build_runtime(
+        config, {}, host="127.0.0.1", port=0, grace_s=1, engine=engine, catalog=catalog
+    ) as runtime:
+        return await run(f"{runtime.url}/v1/chat/completions")
 
 
 async def main(args: argparse.Namespace) -> int:

@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.catalog import Catalog
-from bot.config import AppConfig, load_config
+from bot.config import AppConfig, QualityConfig, load_config
 from bot.drafts import DraftService
-from bot.quality.settings import QualityConfig, configure
 from bot.quality.tone import default_judge
 from engine.backends.transformers.async_engine import AsyncEngine
 from engine.backends.transformers.loading import load_model
@@ -53,7 +52,10 @@ class Row:
 
 
 async def measure(drafts: DraftService, per_variant: int, briefs: int, tokens: int, concurrency: int) -> Row:
-    drafts.quality = QualityConfig(best_of={drafts.engine.backend: per_variant})
+    quality = QualityConfig(best_of={drafts.engine.backend: per_variant})
+    drafts = DraftService(
+        drafts.engine, drafts.catalog, drafts.limits, quality=quality, prompt_format=drafts.prompt_format
+    )
     raws = [
         {"prompt": p, "platform": pl, "tone": t, "industry": i, "max_length": tokens, "seed": 100 + k}
         for k, (p, pl, t, i) in enumerate((BRIEFS * 4)[:briefs])
@@ -96,8 +98,7 @@ async def run_backend(backend: str, args: argparse.Namespace) -> list[Row]:
     config = load_config(env={})
     catalog = Catalog.from_config(config)
     engine = await start(backend, config)
-    drafts = DraftService(engine, catalog, config.engine)
-    configure(drafts, config.quality, config.model.adapter)
+    drafts = DraftService.build(engine, catalog, config)
     default_judge()  # fitted before timing
     try:
         await measure(drafts, 1, 2, 8, 1)  # warm-up

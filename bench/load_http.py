@@ -20,7 +20,7 @@ from pathlib import Path
 
 import aiohttp
 
-from adapters.http import create_app, make_runner, start_site
+from adapters.runtime import build_runtime
 from bench.stats import percentile
 from bot.config import load_config
 from engine.backends.transformers.async_engine import AsyncEngine
@@ -61,23 +61,20 @@ async def main(args: argparse.Namespace) -> int:
     )
     loaded = await asyncio.to_thread(load_model, config.model)
     engine = AsyncEngine(loaded, config.engine)
-    runner = make_runner(create_app(config, engine, env={}))
-    await runner.setup()
-    _, port = await start_site(runner, "127.0.0.1", 0)
-    url = f"http://127.0.0.1:{port}/generate-text"
     body = {"prompt": "Announce our autumn coffee blend", "platform": "x", "max_length": args.max_length}
     gate = asyncio.Semaphore(args.concurrency)
 
-    async def limited(session: aiohttp.ClientSession) -> Outcome:
+    async def limited(session: aiohttp.ClientSession, url: str) -> Outcome:
         async with gate:
             return await one(session, url, body, args.timeout)
 
-    started = time.perf_counter()
-    connector = aiohttp.TCPConnector(limit=args.concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        outcomes = await asyncio.gather(*(limited(session) for _ in range(args.requests)))
-    wall = time.perf_counter() - started
-    await runner.cleanup()
+    async with build_runtime(config, {}, host="127.0.0.1", port=0, engine=engine) as runtime:
+        url = f"{runtime.url}/generate-text"
+        started = time.perf_counter()
+        connector = aiohttp.TCPConnector(limit=args.concurrency)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            outcomes = await asyncio.gather(*(limited(session, url) for _ in range(args.requests)))
+        wall = time.perf_counter() - started
     await engine.shutdown()
 
     split = Counter(o.status for o in outcomes)

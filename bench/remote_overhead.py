@@ -29,7 +29,7 @@ from typing import Any
 
 import aiohttp
 
-from adapters.http import create_app, make_runner, start_site
+from adapters.runtime import build_runtime
 from bench.backends import one
 from bot.brief import make_brief
 from bot.catalog import Catalog
@@ -106,14 +106,13 @@ async def main(args: argparse.Namespace) -> int:
     base_url = f"http://127.0.0.1:{vllm.port}/v1"
     remote = OpenAIConfig(base_url=base_url, model=vllm.model_name, api_key_env=KEY_ENV, retries=0)
     backend = await OpenAIEngine(remote, config.engine, env={KEY_ENV: vllm.child_key}).start()
-    app = create_app(config, backend, catalog=catalog, env={})  # the sidecar borrows the backend
-    runner = make_runner(app, grace_s=1)
-    await runner.setup()
+    # the sidecar borrows the backend
+    runtime = build_runtime(config, {}, host="127.0.0.1", port=0, grace_s=1, engine=backend, catalog=catalog)
     timeout = aiohttp.ClientTimeout(total=600)
     headers = {"Authorization": f"Bearer {vllm.child_key}"}
     try:
-        _, port = await start_site(runner, "127.0.0.1", 0)
         async with (
+            runtime as running,
             aiohttp.ClientSession(timeout=timeout, headers=headers) as bare_session,
             aiohttp.ClientSession(timeout=timeout) as sidecar_session,
         ):
@@ -122,7 +121,7 @@ async def main(args: argparse.Namespace) -> int:
                 "bare": lambda b: via_http(bare_session, f"{base_url}/chat/completions", b),
                 "backend": lambda b: via_backend(backend, b),
                 "sidecar": lambda b: via_http(
-                    sidecar_session, f"http://127.0.0.1:{port}/v1/chat/completions", b
+                    sidecar_session, f"{running.url}/v1/chat/completions", b
                 ),
             }
             for client in clients.values():  # warm-up: connections, first-use kernels
@@ -134,7 +133,6 @@ async def main(args: argparse.Namespace) -> int:
                 for name in order[i % 3 :] + order[: i % 3]:  # rotate who goes first
                     results[name].append(await clients[name](body))
     finally:
-        await runner.cleanup()
         await backend.shutdown()
         await vllm.shutdown()
     report(results, args)

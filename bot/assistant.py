@@ -31,7 +31,7 @@ from bot.brief import SEED_MAX, Brief, make_brief
 from bot.catalog import Catalog
 from bot.config import AppConfig
 from bot.drafts import Draft, DraftService
-from bot.errors import DuplicateDelivery, InvalidOption
+from bot.errors import ConfigError, DuplicateDelivery, InvalidOption
 from bot.jobs import DraftJob
 from bot.limits import UserRateLimiter
 from bot.records import (
@@ -44,7 +44,6 @@ from bot.records import (
     StoredDraft,
 )
 from bot.store import Store, new_draft_id
-from engine.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -24,37 +24,20 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import os
-from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-
-from engine.errors import ConfigError, EngineDead, EngineNotReady
+from bot.catalog import Catalog
+from bot.config import AppConfig, BrandConfig
+from bot.drafts import DraftService
+from bot.errors import ConfigError
+from bot.lifecycle import stop_loaded
+from bot.records import Origin
+from engine.errors import EngineDead, EngineNotReady
 from engine.interface import Engine
-
-if TYPE_CHECKING:  # bot.config imports BrandConfig from here, and bot.catalog imports bot.config
-    from bot.assistant import Origin
-    from bot.catalog import Catalog
-    from bot.config import AppConfig
-    from bot.drafts import DraftService
 
 log = logging.getLogger(__name__)
 
-# Lower-case, so it can be a vLLM served-model name, a directory and a metrics label as it is.
-BrandName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
-
-EngineLoader = Callable[["AppConfig"], Callable[[], Awaitable[Engine]]]
-
-
-class BrandConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    adapter: str | None = None  # PEFT LoRA directory; None: the base model alone
-    served_name: str | None = None  # the model server's name for it (vLLM --lora-modules); default: the brand
-    slack_workspaces: list[str] = []  # Slack team ids (T…)
-    discord_guilds: list[str] = []  # Discord guild ids (as strings: they overflow JSON numbers)
-    api_keys_env: str | None = Field(None, pattern=r"^[A-Z_][A-Z0-9_]*$")  # names the variable, never a key
+EngineLoader = Callable[[AppConfig], Callable[[], Awaitable[Engine]]]
 
 
 def api_key_id(key: str) -> str:
@@ -71,8 +54,7 @@ def api_keys(brand: BrandConfig, env: Mapping[str, str]) -> list[str]:
 class BrandRouter:
     """Origin -> brand name. Built once at start-up; a workspace claimed by two brands is a config error."""
 
-    def __init__(self, brands: Mapping[str, BrandConfig], env: Mapping[str, str] | None = None) -> None:
-        env = os.environ if env is None else env
+    def __init__(self, brands: Mapping[str, BrandConfig], env: Mapping[str, str]) -> None:
         self.brands = dict(brands)
         self._routes: dict[tuple[str, str], str] = {}
         for name, brand in self.brands.items():
@@ -113,50 +95,51 @@ class BrandEngines:
     falls back to the default engine, because a brand's drafts must be written by its own adapter.
     """
 
-    def __init__(self, config: AppConfig, catalog: Catalog, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, config: AppConfig, catalog: Catalog, env: Mapping[str, str]) -> None:
         self.config = config
         self.catalog = catalog
         self.router = BrandRouter(config.brands, env)
         self.drafts: dict[str, DraftService] = {}
         self.errors: dict[str, BaseException] = {}
-        self._owned: list[Engine] = []
-        self._tasks: list[asyncio.Task[None]] = []
 
     def __bool__(self) -> bool:
         return bool(self.router.brands)
 
-    def attach(self, name: str, engine: Engine, *, owned: bool = False) -> DraftService:
+    def attach(self, name: str, engine: Engine) -> DraftService:
+        """The brand's engine is up: whoever started it (`loading`, or a test) also stops it."""
         if name not in self.router.brands:
             raise ConfigError(f"config: brands: no brand '{name}' (configured: {sorted(self.router.brands)})")
-        from bot.drafts import DraftService  # see the TYPE_CHECKING note above
-
-        drafts = DraftService(engine, self.catalog, self.config.engine)
-        drafts.adapter = name
-        from bot.quality.settings import configure as configure_quality
-
-        configure_quality(drafts, self.config.quality, self.config.brands[name].adapter)
+        drafts = DraftService.build(engine, self.catalog, self.config, brand=name)
         self.drafts[name] = drafts
-        if owned:
-            self._owned.append(engine)
         return drafts
 
-    def start_loading(self, loader: EngineLoader) -> None:
-        """Start every brand's engine: `loader(brand_config)` is the backend's start-up."""
-        for name in self.router.brands:
-            if name not in self.drafts:
-                load = loader(brand_config(self.config, name))
-                task = asyncio.create_task(self._load(name, load), name=f"postpulse-brand-{name}")
-                self._tasks.append(task)
+    @contextlib.asynccontextmanager
+    async def loading(self, loader: EngineLoader) -> AsyncIterator[None]:
+        """Start every brand's engine in the background (`loader(brand_config)` is the backend's
+        start-up) for the life of the block; on exit, stop what was started, logging any failure."""
+        tasks = {
+            name: asyncio.create_task(
+                self._load(name, loader(brand_config(self.config, name))), name=f"postpulse-brand-{name}"
+            )
+            for name in self.router.brands
+            if name not in self.drafts
+        }
+        try:
+            yield
+        finally:
+            for name, task in tasks.items():
+                await stop_loaded(f"brand {name}'s engine", task)
 
-    async def _load(self, name: str, load: Callable[[], Awaitable[Engine]]) -> None:
+    async def _load(self, name: str, load: Callable[[], Awaitable[Engine]]) -> Engine | None:
         try:
             engine = await load()
         except Exception as exc:
             log.error("brand %s: its engine failed to start: %s", name, exc)
             self.errors[name] = exc
-            return
-        self.attach(name, engine, owned=True)
+            return None
+        self.attach(name, engine)
         log.info("brand %s ready: %s on %s", name, engine.model_name, engine.backend)
+        return engine
 
     def get(self, origin: Origin) -> DraftService | None:
         """The brand's DraftService for this origin; None when no brand claims it."""
@@ -171,14 +154,3 @@ class BrandEngines:
         if drafts.engine.is_dead:
             raise EngineDead(f"brand {name}'s engine has stopped; the service needs a restart")
         return drafts
-
-    async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        for engine in self._owned:
-            with contextlib.suppress(Exception):
-                await engine.shutdown()
-        self._owned.clear()

@@ -13,7 +13,7 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bot.config import AppConfig
+from bot.config import AppConfig, config_errors
 from bot.errors import InvalidOption
 from engine.config import read_yaml, validate
 
@@ -116,11 +116,12 @@ class Catalog:
 
     @classmethod
     def load(cls, tones: Path, platforms: Path, industries: Path) -> Catalog:
-        return cls(
-            tones=validate(_TonesFile, read_yaml(tones), tones).tones,
-            platforms=validate(_PlatformsFile, read_yaml(platforms), platforms).platforms,
-            industries=validate(_IndustriesFile, read_yaml(industries), industries).industries,
-        )
+        with config_errors():
+            return cls(
+                tones=validate(_TonesFile, read_yaml(tones), tones).tones,
+                platforms=validate(_PlatformsFile, read_yaml(platforms), platforms).platforms,
+                industries=validate(_IndustriesFile, read_yaml(industries), industries).industries,
+            )
 
     @classmethod
     def from_config(cls, config: AppConfig) -> Catalog:

@@ -1,20 +1,24 @@
-"""The application config: every section in one YAML file, validated with errors naming the file and key.
+"""The application config: every section's schema, in one YAML file, validated with errors naming the
+file and key.
 
-The engine owns `model` and `engine`; the rest (catalogues, HTTP, store, chat adapters) is PostPulse's.
+The engine owns `model` and `engine`; the rest (catalogues, HTTP, store, chat adapters, brands,
+quality) is PostPulse's. Schemas only: this module imports nothing that runs, so every service
+(bot.brands, bot.drafts, bot.catalog, the adapters) imports it and it imports none of them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from bot.brands import BrandConfig, BrandName
-from bot.quality.settings import QualityConfig
+from bot.errors import ConfigError
 from engine.config import EngineConfig, ModelConfig, read_yaml, validate
-from engine.errors import ConfigError
+from engine.errors import ConfigError as EngineConfigError
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 DEFAULT_CONFIG_PATH = CONFIG_DIR / "default.yaml"
@@ -118,6 +122,38 @@ class SlackConfig(_Strict):
     socket_ping_interval_s: float = Field(10.0, gt=0)
 
 
+# Lower-case, so it can be a vLLM served-model name, a directory and a metrics label as it is.
+BrandName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
+
+
+class BrandConfig(_Strict):
+    """One brand: its adapter and the origins it serves (bot.brands routes by these)."""
+
+    adapter: str | None = None  # PEFT LoRA directory; None: the base model alone
+    served_name: str | None = None  # the model server's name for it (vLLM --lora-modules); default: the brand
+    slack_workspaces: list[str] = []  # Slack team ids (T…)
+    discord_guilds: list[str] = []  # Discord guild ids (as strings: they overflow JSON numbers)
+    api_keys_env: str | None = Field(None, pattern=r"^[A-Z_][A-Z0-9_]*$")  # names the variable, never a key
+
+
+class QualityConfig(_Strict):
+    """The `quality:` section: the prompt format and best-of-n (bot.drafts.DraftService.build)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # auto: the compact header when the served adapter's postpulse.json says it learned it, else full
+    prompt_format: Literal["auto", "full", "compact"] = "auto"
+    # candidates sampled per requested variant, by engine backend: batched decoding makes extra
+    # candidates cheap on a GPU server and costly on a 2-core CPU (bench/bestof.py measures it)
+    best_of: dict[str, int] = Field(default_factory=lambda: {"transformers": 2, "vllm": 4, "openai": 3})
+    max_candidates: int = Field(8, ge=1, le=64)
+    tone_judge: bool = True  # score tone agreement with the eval's TF-IDF + LR judge
+
+    def candidates(self, backend: str, variants: int) -> int:
+        per_variant = max(1, self.best_of.get(backend, 1))
+        return max(variants, min(variants * per_variant, self.max_candidates))
+
+
 class AppConfig(BaseModel):
     # Sections owned by other packages (chat adapters) may add keys, so the top level is lenient.
     model_config = ConfigDict(extra="allow")
@@ -131,9 +167,8 @@ class AppConfig(BaseModel):
     catalogs: CatalogFiles = CatalogFiles()
     discord: DiscordConfig = DiscordConfig()
     brands: dict[BrandName, BrandConfig] = {}  # one adapter per brand (bot.brands)
-    quality: QualityConfig = QualityConfig()  # prompt format, best-of-n (bot.quality)
+    quality: QualityConfig = QualityConfig()  # prompt format, best-of-n (bot.drafts)
     config_dir: Path = CONFIG_DIR
-
 
 
 def _set_dotted(data: dict[str, Any], dotted: str, value: str) -> None:
@@ -146,13 +181,25 @@ def _set_dotted(data: dict[str, Any], dotted: str, value: str) -> None:
     data[key] = value if value != "" else None
 
 
-def load_config(path: Path | str | None = None, env: dict[str, str] | None = None) -> AppConfig:
+@contextlib.contextmanager
+def config_errors() -> Iterator[None]:
+    """engine.config reads and validates YAML for the bot too; an error there is the bot's here."""
+    try:
+        yield
+    except ConfigError:
+        raise
+    except EngineConfigError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = None) -> AppConfig:
     """Load the app config; env overrides (ENV_OVERRIDES) win over the file."""
     config_path = Path(path) if path else DEFAULT_CONFIG_PATH
-    env = dict(os.environ) if env is None else env
-    data = read_yaml(config_path)
-    for var, dotted in ENV_OVERRIDES.items():
-        if var in env:
-            _set_dotted(data, dotted, env[var])
-    data["config_dir"] = config_path.resolve().parent
-    return validate(AppConfig, data, config_path)
+    env = os.environ if env is None else env
+    with config_errors():
+        data = read_yaml(config_path)
+        for var, dotted in ENV_OVERRIDES.items():
+            if var in env:
+                _set_dotted(data, dotted, env[var])
+        data["config_dir"] = config_path.resolve().parent
+        return validate(AppConfig, data, config_path)

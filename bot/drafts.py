@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -9,14 +10,16 @@ from typing import Any
 
 from bot.brief import Brief, make_brief
 from bot.catalog import Catalog
+from bot.config import AppConfig, QualityConfig
 from bot.postprocess import Post
-from bot.prompts import PromptFormat, build_messages
+from bot.prompts import PromptFormat, build_messages, prompt_format_for
 from bot.quality.bestof import pick, score_outputs
-from bot.quality.settings import QualityConfig
-from bot.quality.tone import tone_judge
+from bot.quality.tone import tone_judge, warm_judge
 from engine.config import EngineConfig
 from engine.interface import Engine, StreamEvent
 from engine.types import GenerationRequest, GenerationResult, SamplingParams, TextDelta
+
+log = logging.getLogger(__name__)
 
 # Sampling defaults for copy: some creativity, a guard against the small model's loops.
 TOP_P = 0.9
@@ -51,14 +54,39 @@ class DraftDelta:
 
 
 class DraftService:
-    def __init__(self, engine: Engine, catalog: Catalog, limits: EngineConfig) -> None:
+    """`quality`: best-of-n and the tone judge; `prompt_format`: the prompt the served adapter learned;
+    `adapter`: a brand's name (bot.brands), recorded on its drafts. `build` derives them from config."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        catalog: Catalog,
+        limits: EngineConfig,
+        *,
+        quality: QualityConfig | None = None,
+        prompt_format: PromptFormat = "full",
+        adapter: str | None = None,
+    ) -> None:
         self.engine = engine
         self.catalog = catalog
         self.limits = limits
-        self.adapter: str | None = None  # a brand's adapter name (bot.brands), recorded on its drafts
-        # set by bot.quality.settings.configure: the prompt the served adapter learned, best-of-n
-        self.quality = QualityConfig()
-        self.prompt_format: PromptFormat = "full"
+        self.quality = quality if quality is not None else QualityConfig()
+        self.prompt_format: PromptFormat = prompt_format
+        self.adapter = adapter
+
+    @classmethod
+    def build(
+        cls, engine: Engine, catalog: Catalog, config: AppConfig, brand: str | None = None
+    ) -> DraftService:
+        """The DraftService serving `engine`: the default one, or `brand`'s (config.brands)."""
+        lora = config.brands[brand].adapter if brand is not None else config.model.adapter
+        prompt_format = prompt_format_for(config.quality.prompt_format, lora)
+        if config.quality.tone_judge:
+            warm_judge()  # fitted in a thread while the model loads, so a first draft seldom waits
+        log.info("drafts use the %s prompt (adapter %s)", prompt_format, lora or "none")
+        return cls(
+            engine, catalog, config.engine, quality=config.quality, prompt_format=prompt_format, adapter=brand
+        )
 
     @property
     def model_name(self) -> str:

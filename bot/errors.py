@@ -2,18 +2,25 @@
 
 Handler order for adapters: DuplicateDelivery, RateLimited, InvalidOption (also an engine
 InvalidRequest, so handlers written for the engine's tree still catch it), DraftNotFound, then
-BotError. `bot.messages.user_message(exc)` gives the plain words for any of them.
+BotError. `bot.messages.user_message(exc)` gives the plain words for any of them. ConfigError is also
+the engine's ConfigError, for the same reason: one `isinstance` check (the CLI's exit code 2) covers
+a bad `model:` key and a bad `brands:` key alike.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from engine.errors import ConfigError as EngineConfigError
 from engine.errors import InvalidRequest
 
 
 class BotError(Exception):
     """Base of every error the bot core raises on purpose."""
+
+
+class ConfigError(BotError, EngineConfigError):
+    """The app config (or the environment it reads) is invalid; the message names the file or key."""
 
 
 class RateLimited(BotError):

@@ -130,6 +130,11 @@ def build_messages(brief: Brief, catalog: Catalog, fmt: PromptFormat = "full") -
     ]
 
 
+def prompt_format_for(setting: Literal["auto", "full", "compact"], adapter: str | None) -> PromptFormat:
+    """`quality.prompt_format` resolved for the served adapter: `auto` reads what it learned."""
+    return adapter_prompt_format(adapter) if setting == "auto" else setting
+
+
 def adapter_prompt_format(adapter: str | Path | None) -> PromptFormat:
     """The format an adapter was trained on (its postpulse.json), `full` for no adapter or an old one."""
     if not adapter:

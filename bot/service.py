@@ -1,8 +1,9 @@
-"""The engine holder every front door shares: HTTP, Slack, Discord, the console and the playground.
+"""BotService: what every front door shares (HTTP, Slack, Discord, the console, the playground).
 
 It exists so front doors can start (and /health answer) while the model loads: `get()` gives the
 DraftService once there is an engine, and raises EngineNotReady before, EngineDead after it stopped.
-The service owns what it loads (and shuts it down); an engine handed to `attach` is only borrowed.
+It is built whole over an open store; `loading()` starts the engines and stops them again. Who opens
+the store and enters `loading()` is the composition root's business (adapters.runtime).
 """
 
 from __future__ import annotations
@@ -11,16 +12,16 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 from bot.assistant import Assistant
-from bot.brands import BrandEngines
+from bot.brands import BrandEngines, EngineLoader
 from bot.catalog import Catalog
 from bot.config import AppConfig
 from bot.drafts import DraftService
-from bot.quality.settings import configure as configure_quality
-from bot.store import Store, database_url, open_store
+from bot.lifecycle import stop_loaded
+from bot.store import Store
 from engine.errors import EngineDead, EngineNotReady
 from engine.interface import Engine
 
@@ -30,21 +31,21 @@ Loader = Callable[[], Awaitable[Engine]]
 
 
 class BotService:
-    def __init__(self, config: AppConfig, catalog: Catalog | None = None) -> None:
+    def __init__(self, config: AppConfig, catalog: Catalog, store: Store, env: Mapping[str, str]) -> None:
+        """`env` supplies the brands' API keys (bot.brands); `store` is open, and closed by its opener."""
         self.config = config
-        self.catalog = catalog if catalog is not None else Catalog.from_config(config)
+        self.catalog = catalog
+        self.store = store
         self.engine: Engine | None = None
         self.drafts: DraftService | None = None
         self.load_error: BaseException | None = None
         self.ready = asyncio.Event()
         self.started = int(time.time())
-        self._owned = False
-        self._task: asyncio.Task[None] | None = None
         self._on_attach: list[Callable[[Engine], None]] = []
-        self.store: Store | None = None
-        self._assistant: Assistant | None = None
-        self._owns_store = False
-        self.brands = BrandEngines(self.config, self.catalog)  # one engine per configured brand
+        self.brands = BrandEngines(config, catalog, env)  # one engine per configured brand
+        # The Assistant every chat front door calls; it answers help and ratings before the engine is
+        # up (generations then raise EngineNotReady).
+        self.assistant = Assistant(self.get, store, catalog, config, brand_drafts=self.brands.get)
 
     def on_attach(self, callback: Callable[[Engine], None]) -> None:
         """Run `callback(engine)` once the engine exists (at once if it already does)."""
@@ -52,11 +53,10 @@ class BotService:
         if self.engine is not None:
             callback(self.engine)
 
-    def attach(self, engine: Engine, *, owned: bool = False) -> None:
+    def attach(self, engine: Engine) -> None:
+        """The engine is up: whoever started it (`loading`, or a test) also stops it."""
         self.engine = engine
-        self._owned = owned
-        self.drafts = DraftService(engine, self.catalog, self.config.engine)
-        configure_quality(self.drafts, self.config.quality, self.config.model.adapter)
+        self.drafts = DraftService.build(engine, self.catalog, self.config)
         for callback in self._on_attach:
             callback(engine)
         self.ready.set()
@@ -65,58 +65,30 @@ class BotService:
         self.load_error = exc
         self.ready.set()
 
-    def start_loading(self, loader: Loader | None = None) -> None:
-        """Load the engine in the background (off the event loop); the service then owns it."""
+    @contextlib.asynccontextmanager
+    async def loading(
+        self, loader: Loader | None = None, brand_loader: EngineLoader | None = None
+    ) -> AsyncIterator[None]:
+        """Load the engine, and every brand's, in the background (off the event loop) for the life of
+        the block; on exit, cancel a load still running and shut down what was started."""
         load = loader or default_loader(self.config)
-        self._task = asyncio.create_task(self._load(load), name="postpulse-engine-load")
-        self.brands.start_loading(default_loader)
+        task = asyncio.create_task(self._load(load), name="postpulse-engine-load")
+        try:
+            async with self.brands.loading(brand_loader or default_loader):
+                yield
+        finally:
+            await stop_loaded("the engine", task)
 
-    async def _load(self, load: Loader) -> None:
+    async def _load(self, load: Loader) -> Engine | None:
         try:
             engine = await load()
         except Exception as exc:
             log.error("the engine failed to start: %s", exc)
             self.fail(exc)
-            return
-        self.attach(engine, owned=True)
+            return None
+        self.attach(engine)
         log.info("engine ready: %s on %s", engine.model_name, engine.backend)
-
-    async def open_store(self, store: Store | None = None) -> Store:
-        """Open the drafts store from config (store.url / DATABASE_URL, else the SQLite file) and run
-        its migrations; or adopt `store` (borrowed: not closed here). Idempotent."""
-        if self.store is None:
-            if store is not None:
-                self.store = store
-            else:
-                self.store = await open_store(database_url(self.config.store.url, self.config.store.path))
-                self._owns_store = True
-        return self.store
-
-    @property
-    def assistant(self) -> Assistant:
-        """The Assistant every chat front door calls; exists once the store is open (before the
-        engine is: generations then raise EngineNotReady)."""
-        if self._assistant is None:
-            if self.store is None:
-                raise EngineNotReady("the drafts store is not open yet; retry shortly")
-            self._assistant = Assistant(
-                self.get, self.store, self.catalog, self.config, brand_drafts=self.brands.get
-            )
-        return self._assistant
-
-    async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        if self.engine is not None and self._owned:
-            await self.engine.shutdown()
-            log.info("engine stopped")
-        await self.brands.close()
-        if self.store is not None and self._owns_store:  # last: drafts finishing above still save
-            await self.store.close()
-            self.store = None
-            self._assistant = None
+        return engine
 
     @property
     def status(self) -> str:

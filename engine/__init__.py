@@ -1,4 +1,7 @@
-"""PostPulse engine: model loading, prompts, batching scheduler and post-processing.
+"""PostPulse engine: a generic text-generation engine. Chat messages and sampling parameters in,
+streamed text out, with cancellation, timeouts, overload and health, behind one interface
+(engine.interface) that every backend (transformers, vllm, openai) honours.
 
-Knows nothing of Slack, Discord or HTTP (imports point adapters -> bot -> engine).
+Prompts, post-processing and everything else about marketing copy live in bot/; the engine knows
+nothing of them, nor of Slack, Discord or HTTP (imports point adapters -> bot -> engine).
 """

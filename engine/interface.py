@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 from engine.config import EngineConfig
-from engine.errors import InvalidRequest
+from engine.errors import EngineError, InvalidRequest
 from engine.metrics import MetricsFanout
 from engine.types import GenerationRequest, GenerationResult, TextDelta
 
@@ -65,7 +65,5 @@ async def generate(engine: Engine, request: GenerationRequest) -> GenerationResu
     finally:
         await stream.aclose()  # type: ignore[attr-defined]
     if result is None:  # pragma: no cover - a stream always ends with a result or raises
-        from engine.errors import EngineError
-
         raise EngineError("the engine ended a request without a result")
     return result

@@ -1,7 +1,7 @@
 """The Discord front door: `/postpulse` for communities, deferred, streamed, with buttons that
 survive restarts. It only converts: interactions -> bot.assistant calls -> Discord messages.
 
-`start(service, config, env)` is what `postpulse serve` calls (adapters.serve.FRONT_DOORS) when
+`start(service, config, env)` is what the runtime calls (adapters.runtime.FRONT_DOORS) when
 DISCORD_BOT_TOKEN is set: the bot runs on the sidecar's event loop and shares its engine and store.
 """
 
@@ -17,6 +17,7 @@ import discord
 from adapters.discord.client import PostPulseClient, PostPulseShardedClient, build_client
 from adapters.discord.settings import TOKEN_ENV, DiscordEnv
 from bot.assistant import Assistant
+from bot.catalog import Catalog
 from bot.config import AppConfig
 from bot.service import BotService
 
@@ -52,24 +53,12 @@ class DiscordBot:
 
 
 async def launch(
-    service: BotService,
-    config: AppConfig,
-    env: Mapping[str, str],
-    *,
-    assistant_of: Callable[[], Assistant] | None = None,
+    assistant_of: Callable[[], Assistant], catalog: Catalog, config: AppConfig, env: Mapping[str, str]
 ) -> DiscordBot:
-    """Build the client and connect in the background (login, setup_hook, gateway).
-    `assistant_of` replaces the service's Assistant (tests of this layer alone)."""
+    """Build the client and connect in the background (login, setup_hook, gateway)."""
     settings = DiscordEnv.from_env(env)
     settings.point_discord_py_here()
-    if assistant_of is None:
-        await service.open_store()
-    client = build_client(
-        assistant_of or (lambda: service.assistant),
-        service.catalog,
-        config.discord,
-        max_variants=config.engine.max_variants,
-    )
+    client = build_client(assistant_of, catalog, config.discord, max_variants=config.engine.max_variants)
     task = asyncio.create_task(_run(client, settings.token), name="postpulse-discord")
     return DiscordBot(client, task)
 
@@ -89,5 +78,5 @@ async def start(
     service: BotService, config: AppConfig, env: Mapping[str, str]
 ) -> Callable[[], Awaitable[None]]:
     """adapters.serve's FrontDoor hook: start the bot; return its async stop."""
-    bot = await launch(service, config, env)
+    bot = await launch(lambda: service.assistant, service.catalog, config, env)
     return bot.stop

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
 import discord
 
-from adapters.discord.errors import DiscordSetupError
 from adapters.discord.settings import APPLICATION_ID_ENV, application_id_from
+from adapters.errors import SetupError
 
 SCOPES = ("bot", "applications.commands")
 
@@ -49,15 +48,11 @@ def _print_invite(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     if args.application_id:
         env[APPLICATION_ID_ENV] = args.application_id
-    try:
-        app_id = application_id_from(env)
-        if app_id is None:
-            raise DiscordSetupError(
-                f"no application id: pass --application-id or set {APPLICATION_ID_ENV} "
-                "(the Discord developer portal's General Information page shows it)"
-            )
-    except DiscordSetupError as exc:  # one line and exit 2, like every CLI error
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    app_id = application_id_from(env)  # a SetupError becomes one line and exit 2 (adapters.cli)
+    if app_id is None:
+        raise SetupError(
+            f"no application id: pass --application-id or set {APPLICATION_ID_ENV} "
+            "(the Discord developer portal's General Information page shows it)"
+        )
     print(invite_url(app_id))
     return 0

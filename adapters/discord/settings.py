@@ -16,7 +16,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from adapters.discord.errors import DiscordSetupError
+from adapters.errors import SetupError
 
 TOKEN_ENV = "DISCORD_BOT_TOKEN"
 API_BASE_ENV = "DISCORD_API_BASE"
@@ -40,7 +40,7 @@ class DiscordEnv:
     def from_env(cls, env: Mapping[str, str]) -> DiscordEnv:
         token = env.get(TOKEN_ENV, "").strip()
         if not token:
-            raise DiscordSetupError(f"{TOKEN_ENV} is not set")
+            raise SetupError(f"{TOKEN_ENV} is not set")
         api_base = env.get(API_BASE_ENV) or DEFAULT_API_BASE
         gateway = env.get(GATEWAY_ENV) or DEFAULT_GATEWAY
         for var, url, schemes in (
@@ -48,7 +48,7 @@ class DiscordEnv:
             (GATEWAY_ENV, gateway, ("ws", "wss")),
         ):
             if yarl.URL(url).scheme not in schemes or not yarl.URL(url).host:
-                raise DiscordSetupError(f"{var} must be a {' or '.join(schemes)} URL (got {url!r})")
+                raise SetupError(f"{var} must be a {' or '.join(schemes)} URL (got {url!r})")
         return cls(token, api_base.rstrip("/"), gateway, application_id_from(env))
 
     def point_discord_py_here(self) -> None:
@@ -63,7 +63,7 @@ def application_id_from(env: Mapping[str, str]) -> int | None:
     raw = env.get(APPLICATION_ID_ENV, "").strip()
     if raw:
         if not raw.isdigit():
-            raise DiscordSetupError(f"{APPLICATION_ID_ENV} must be a number (got {raw!r})")
+            raise SetupError(f"{APPLICATION_ID_ENV} must be a number (got {raw!r})")
         return int(raw)
     head = env.get(TOKEN_ENV, "").strip().split(".")[0]
     try:

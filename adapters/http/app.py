@@ -1,9 +1,9 @@
-"""`create_app()`: the HTTP sidecar, built the same way by `postpulse serve` and by the tests.
+"""`create_app()`: the HTTP sidecar over the BotService every front door shares.
 
-The engine comes from a bot.service.BotService: `postpulse serve` passes the one every front door
-shares; tests pass an engine (borrowed) or nothing (the app loads one in the background, off the
-event loop, inside a cleanup_ctx, and shuts it down on cleanup). While the model loads, the server
-already answers /health (alive) and /ready (503); generation routes answer 503 not_ready.
+adapters.runtime.build_runtime (the composition root, for `postpulse serve` and the tests alike)
+builds it, runs it and owns what it serves; the app neither starts nor stops the service. While the
+model loads, the server already answers /health (alive) and /ready (503); generation routes answer
+503 not_ready.
 """
 
 from __future__ import annotations
@@ -22,12 +22,10 @@ from adapters.http.routes_generate import generate_text
 from adapters.http.routes_openai import chat_completions, list_models
 from adapters.http.routes_ops import catalog as catalog_route
 from adapters.http.routes_ops import health, openapi, ready
-from adapters.http.state import CATALOG, CONFIG, GUARD, HOLDER, METRICS
+from adapters.http.state import CATALOG, CONFIG, GUARD, METRICS, SERVICE
 from adapters.playground import add_routes as add_playground_routes
-from bot.catalog import Catalog
 from bot.config import AppConfig
-from bot.service import BotService, Loader
-from engine.interface import Engine
+from bot.service import BotService
 
 log = logging.getLogger(__name__)
 
@@ -35,37 +33,21 @@ CleanupCtx = Callable[[web.Application], AsyncIterator[None]]
 DEFAULT_GRACE_S = 30.0
 
 
-def create_app(
-    config: AppConfig,
-    engine: Engine | None = None,
-    *,
-    catalog: Catalog | None = None,
-    loader: Loader | None = None,
-    env: Mapping[str, str] | None = None,
-    service: BotService | None = None,
-) -> web.Application:
-    """`service`: share this BotService (the composition root's; the app neither starts nor closes it).
-    Else the app makes its own: it borrows `engine` when given, or loads one with `loader` (default:
-    the configured backend) and owns it.
-
-    `env` supplies the API keys variable (default os.environ), so tests need not touch the process.
-    """
-    owns_service = service is None
-    if service is None:
-        service = BotService(config, catalog)
+def create_app(config: AppConfig, service: BotService, env: Mapping[str, str]) -> web.Application:
+    """`env` (the runtime's, read once) supplies the API keys variable."""
     app = web.Application(
         client_max_size=config.http.max_body_bytes,
         middlewares=[metrics_middleware, error_middleware, guard_middleware],
     )
     app[CONFIG] = config
     app[CATALOG] = service.catalog
-    app[HOLDER] = service
+    app[SERVICE] = service
     app[METRICS] = HttpMetrics()
     keys = load_keys(config.http.api_keys_env, env)
     app[GUARD] = Guard(keys, RateLimiter(config.http.rate_limit_per_minute))
     if keys:
         log.info("API keys required (%d configured in $%s)", len(keys), config.http.api_keys_env)
-    app.cleanup_ctx.append(_service_ctx(service, owns_service, engine, loader))
+    app.cleanup_ctx.append(_metrics_ctx(service))
     app.router.add_post("/generate-text", generate_text)
     app.router.add_post("/v1/chat/completions", chat_completions)
     app.router.add_get("/v1/models", list_models)
@@ -79,26 +61,18 @@ def create_app(
     return app
 
 
-def _service_ctx(
-    service: BotService, owned: bool, engine: Engine | None, loader: Loader | None
-) -> CleanupCtx:
-    async def service_ctx(app: web.Application) -> AsyncIterator[None]:
+def _metrics_ctx(service: BotService) -> CleanupCtx:
+    """The engine reports to this app's /metrics while the app runs (the engine may outlive it)."""
+
+    async def metrics_ctx(app: web.Application) -> AsyncIterator[None]:
         sink = app[METRICS].sink
         service.on_attach(lambda live: live.metrics.add(sink.bind(live.backend)))
-        await service.open_store()  # no-op when the composition root opened it already
-        if owned:
-            if engine is not None:
-                service.attach(engine)
-            else:
-                service.start_loading(loader)
         yield
         if service.engine is not None:
             with contextlib.suppress(ValueError):
                 service.engine.metrics.sinks.remove(sink)
-        if owned:
-            await service.close()
 
-    return service_ctx
+    return metrics_ctx
 
 
 def make_runner(app: web.Application, grace_s: float = DEFAULT_GRACE_S) -> web.AppRunner:

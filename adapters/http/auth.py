@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -75,8 +74,8 @@ class RateLimiter:
             )
 
 
-def load_keys(env_var: str, env: Mapping[str, str] | None = None) -> list[str]:
-    raw = (os.environ if env is None else env).get(env_var, "")
+def load_keys(env_var: str, env: Mapping[str, str]) -> list[str]:
+    raw = env.get(env_var, "")
     return [k.strip() for k in raw.split(",") if k.strip()]
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from adapters.errors import AdapterError
 from bot.errors import RateLimited
 from engine.errors import (
     EngineDead,
@@ -32,7 +33,7 @@ NOT_READY_RETRY_S = 5
 
 
 @dataclass(eq=False)
-class ApiError(Exception):
+class ApiError(AdapterError):
     """An error the HTTP layer answers with; raise it from a handler or build it with `from_exception`."""
 
     status: int

@@ -22,7 +22,7 @@ from prometheus_client import (
 )
 
 from adapters.http.errors import Handler
-from adapters.http.state import HOLDER, METRICS
+from adapters.http.state import METRICS, SERVICE
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120)
 TTFT_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30)
@@ -143,11 +143,11 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
 
 async def metrics_handler(request: web.Request) -> web.Response:
     m = request.app[METRICS]
-    engine = request.app[HOLDER].engine
+    engine = request.app[SERVICE].engine
     if engine is not None:  # exact values at scrape time, not only at the last engine step
         facts = engine.health()
         m.queue.labels(engine.backend).set(facts.get("waiting", 0))
         m.running.labels(engine.backend).set(facts.get("running", 0))
         m.engine_info.clear()
-        m.engine_info.labels(engine.backend, engine.model_name, request.app[HOLDER].status).set(1)
+        m.engine_info.labels(engine.backend, engine.model_name, request.app[SERVICE].status).set(1)
     return web.Response(body=m.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -14,7 +14,7 @@ from aiohttp import web
 from adapters.http.errors import ApiError
 from adapters.http.routes_generate import answer, http_origin, request_id
 from adapters.http.schemas import ChoiceBody, RatingBody, RemixBody, json_body
-from adapters.http.state import GUARD, HOLDER
+from adapters.http.state import GUARD, SERVICE
 from bot.assistant import StoredDraft
 from bot.errors import DraftNotFound
 
@@ -54,7 +54,7 @@ def _not_found(draft_id: str) -> ApiError:
 async def get_draft(request: web.Request) -> web.Response:
     draft_id = request.match_info["draft_id"]
     try:
-        draft = await request.app[HOLDER].assistant.get(draft_id)
+        draft = await request.app[SERVICE].assistant.get(draft_id)
     except DraftNotFound as exc:
         raise _not_found(draft_id) from exc
     return web.json_response(draft_view(draft))
@@ -64,7 +64,7 @@ async def get_draft(request: web.Request) -> web.Response:
 async def rate_draft(request: web.Request, body: RatingBody) -> web.Response:
     draft_id = request.match_info["draft_id"]
     try:  # answered only after the rating is committed
-        draft = await request.app[HOLDER].assistant.rate(
+        draft = await request.app[SERVICE].assistant.rate(
             http_origin(request), draft_id, body.variant, body.rating
         )
     except DraftNotFound as exc:
@@ -76,7 +76,7 @@ async def rate_draft(request: web.Request, body: RatingBody) -> web.Response:
 async def choose_variant(request: web.Request, body: ChoiceBody) -> web.Response:
     draft_id = request.match_info["draft_id"]
     try:
-        draft = await request.app[HOLDER].assistant.choose(http_origin(request), draft_id, body.variant)
+        draft = await request.app[SERVICE].assistant.choose(http_origin(request), draft_id, body.variant)
     except DraftNotFound as exc:
         raise _not_found(draft_id) from exc
     return web.json_response(draft_view(draft))
@@ -88,7 +88,7 @@ async def remix_draft(request: web.Request, body: RemixBody) -> web.StreamRespon
     origin = http_origin(request)
     request.app[GUARD].limiter.check(origin.user_id)
     try:
-        job = await request.app[HOLDER].assistant.remix(origin, draft_id, body.action, body.value)
+        job = await request.app[SERVICE].assistant.remix(origin, draft_id, body.action, body.value)
     except DraftNotFound as exc:
         raise _not_found(draft_id) from exc
     return await answer(request, job, request_id(request), body.stream)

@@ -20,7 +20,7 @@ from aiohttp import web
 from adapters.http import sse
 from adapters.http.errors import from_exception
 from adapters.http.schemas import GenerateTextBody, json_body
-from adapters.http.state import CATALOG, GUARD, HOLDER
+from adapters.http.state import CATALOG, GUARD, SERVICE
 from bot.assistant import DraftJob, Origin, StoredDraft
 from bot.brief import DEFAULT_TEMPERATURE
 from bot.catalog import Catalog
@@ -64,7 +64,7 @@ def stored_response(stored: StoredDraft, catalog: Catalog) -> dict[str, Any]:
 
 @json_body(GenerateTextBody)
 async def generate_text(request: web.Request, body: GenerateTextBody) -> web.StreamResponse:
-    assistant = request.app[HOLDER].assistant
+    assistant = request.app[SERVICE].assistant
     raw: dict[str, object] = body.model_dump(exclude={"stream"}, exclude_none=True)
     raw["temperature"] = effective_temperature(body.temperature, DEFAULT_TEMPERATURE)
     rid = request_id(request)

@@ -23,7 +23,7 @@ from adapters.http.errors import from_exception
 from adapters.http.responses import ModelCard, ModelList, Usage
 from adapters.http.routes_generate import request_id
 from adapters.http.schemas import ChatCompletionBody, json_body
-from adapters.http.state import HOLDER
+from adapters.http.state import SERVICE
 from bot import chat
 from engine.interface import StreamEvent
 from engine.types import GenerationResult, TextDelta
@@ -76,7 +76,7 @@ def _usage(result: GenerationResult) -> Usage:
 
 @json_body(ChatCompletionBody)
 async def chat_completions(request: web.Request, body: ChatCompletionBody) -> web.StreamResponse:
-    drafts = request.app[HOLDER].get()
+    drafts = request.app[SERVICE].get()
     rid = request_id(request)
     created = int(time.time())
     if not sse.wants_sse(request, body.stream):
@@ -144,12 +144,12 @@ async def _stream(
 
 
 async def list_models(request: web.Request) -> web.Response:
-    holder = request.app[HOLDER]
-    drafts = holder.get()
+    service = request.app[SERVICE]
+    drafts = service.get()
     model: ModelCard = {
         "id": drafts.model_name,
         "object": "model",
-        "created": holder.started,
+        "created": service.started,
         "owned_by": "postpulse",
     }
     models: ModelList = {"object": "list", "data": [model]}

@@ -5,23 +5,23 @@ from __future__ import annotations
 from aiohttp import web
 
 from adapters.http.openapi import build_spec
-from adapters.http.state import CATALOG, CONFIG, GUARD, HOLDER
+from adapters.http.state import CATALOG, CONFIG, GUARD, SERVICE
 
 
 async def health(request: web.Request) -> web.Response:
     """Liveness, naming the backend and its state: a loading model is alive (200); a dead engine, a
     failed load, a restarting vLLM child or an unreachable model server is not (503)."""
-    holder = request.app[HOLDER]
-    return web.json_response(holder.health(), status=200 if holder.status in ("ready", "loading") else 503)
+    service = request.app[SERVICE]
+    return web.json_response(service.health(), status=200 if service.status in ("ready", "loading") else 503)
 
 
 async def ready(request: web.Request) -> web.Response:
     """Readiness: only a loaded, running engine takes traffic."""
-    holder = request.app[HOLDER]
-    model = holder.engine.model_name if holder.engine is not None else None
-    ok = holder.status == "ready"
+    service = request.app[SERVICE]
+    model = service.engine.model_name if service.engine is not None else None
+    ok = service.status == "ready"
     return web.json_response(
-        {"ready": ok, "status": holder.status, "model": model}, status=200 if ok else 503
+        {"ready": ok, "status": service.status, "model": model}, status=200 if ok else 503
     )
 
 

@@ -1,4 +1,4 @@
-"""Typed app keys. The engine and DraftService come from bot.service.BotService (HOLDER)."""
+"""Typed app keys. The engine, the DraftService and the Assistant come from the BotService (SERVICE)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,6 @@ if TYPE_CHECKING:  # annotations only: auth and metrics import this module, neve
 
 CONFIG = web.AppKey("config", AppConfig)
 CATALOG = web.AppKey("catalog", Catalog)
-HOLDER = web.AppKey("holder", BotService)
+SERVICE = web.AppKey("service", BotService)
 METRICS: web.AppKey[HttpMetrics] = web.AppKey("metrics")
 GUARD: web.AppKey[Guard] = web.AppKey("guard")

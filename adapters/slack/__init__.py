@@ -13,12 +13,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
 from aiohttp import web
 
+from adapters.errors import SetupError
 from adapters.slack.app import SlackRuntime
 from adapters.slack.settings import REQUIRED_ENV, SlackSettings
 from adapters.slack.transport import EVENTS_PATH, SocketModeTransport, mount_http
 from bot.config import AppConfig
 from bot.service import BotService
-from engine.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -75,5 +75,5 @@ async def start(
     runtime = runtime_for(service, config, env)
     if not runtime.settings.socket_mode:
         await runtime.close()
-        raise ConfigError("Slack without the HTTP sidecar needs SLACK_APP_TOKEN (Socket Mode)")
+        raise SetupError("Slack without the HTTP sidecar needs SLACK_APP_TOKEN (Socket Mode)")
     return await _open(runtime)

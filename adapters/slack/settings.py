@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from adapters.errors import SetupError
 from bot.config import AppConfig, SlackConfig
-from engine.errors import ConfigError
 
 BOT_TOKEN_ENV = "SLACK_BOT_TOKEN"
 SIGNING_SECRET_ENV = "SLACK_SIGNING_SECRET"
@@ -36,7 +36,7 @@ class SlackSettings:
     def from_env(cls, env: Mapping[str, str], config: AppConfig | None = None) -> SlackSettings:
         missing = [name for name in REQUIRED_ENV if not env.get(name)]
         if missing:
-            raise ConfigError(f"Slack needs {' and '.join(missing)} in the environment")
+            raise SetupError(f"Slack needs {' and '.join(missing)} in the environment")
         api_url = env.get(API_URL_ENV) or None
         if api_url and not api_url.endswith("/"):
             api_url += "/"  # slack_sdk appends the method name to the base URL

@@ -13,13 +13,13 @@ from bot.assistant import Assistant, DraftJob, Info, Origin, StoredDraft
 from bot.catalog import Catalog
 from bot.config import AppConfig
 from bot.drafts import DraftDelta, DraftService
-from bot.errors import DraftNotFound, DuplicateDelivery, InvalidOption, RateLimited
+from bot.errors import ConfigError, DraftNotFound, DuplicateDelivery, InvalidOption, RateLimited
 from bot.messages import user_message
 from bot.store import Store, database_url, open_store
 from engine.backends.transformers.async_engine import AsyncEngine
 from engine.backends.transformers.loading import LoadedModel
 from engine.config import EngineConfig
-from engine.errors import ConfigError, EngineNotReady, EngineOverloaded
+from engine.errors import EngineNotReady, EngineOverloaded
 
 pytestmark = pytest.mark.model
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from adapters.http.auth import caller_id
-from bot.brands import BrandConfig, BrandRouter, api_key_id, brand_config
-from bot.config import load_config
+from bot.brands import BrandRouter, api_key_id, brand_config
+from bot.config import BrandConfig, load_config
+from bot.errors import ConfigError
 from bot.records import Origin
-from engine.errors import ConfigError
 
 BRANDS = {
     "acme": BrandConfig(adapter="lora/acme", slack_workspaces=["TACME"], api_keys_env="ACME_KEYS"),

@@ -8,7 +8,7 @@ import pytest
 
 from bot.catalog import Catalog
 from bot.config import load_config
-from engine.errors import ConfigError
+from bot.errors import ConfigError
 
 
 def test_default_config_loads(app_config) -> None:

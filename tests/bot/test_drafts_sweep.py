@@ -8,8 +8,8 @@ import re
 import pytest
 
 from bot.catalog import Catalog
+from bot.config import QualityConfig
 from bot.drafts import DraftService
-from bot.quality.settings import QualityConfig
 
 pytestmark = pytest.mark.model
 
@@ -17,9 +17,8 @@ SWEEP_TIMEOUT_S = 900.0
 
 
 async def test_every_tone_and_platform(engine, catalog: Catalog, app_config) -> None:
-    service = DraftService(engine, catalog, app_config.engine)
     # one candidate per draft: this sweep checks every format; best-of-n has its own tests
-    service.quality = QualityConfig(best_of={})
+    service = DraftService(engine, catalog, app_config.engine, quality=QualityConfig(best_of={}))
     briefs = [
         service.brief(
             {

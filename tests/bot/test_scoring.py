@@ -10,10 +10,10 @@ import pytest
 
 from bot.brief import Brief
 from bot.catalog import Catalog
-from bot.prompts import COMPACT_VERSION, adapter_prompt_format, build_messages
+from bot.config import QualityConfig
+from bot.prompts import COMPACT_VERSION, adapter_prompt_format, build_messages, prompt_format_for
 from bot.quality import scoring
 from bot.quality.bestof import Candidate, pick, score_outputs
-from bot.quality.settings import QualityConfig
 from bot.quality.tone import ToneClassifier, default_judge, read_posts
 from engine.types import SequenceOutput
 
@@ -149,8 +149,8 @@ def test_prompt_format_follows_the_adapter_metadata(tmp_path: Path, catalog: Cat
     assert adapter_prompt_format(None) == "full"
     assert adapter_prompt_format(tmp_path) == "full"  # no postpulse.json: an adapter from before
     (tmp_path / "postpulse.json").write_text(json.dumps({"prompt_format": COMPACT_VERSION}))
-    assert QualityConfig().resolve_format(str(tmp_path)) == "compact"
-    assert QualityConfig(prompt_format="full").resolve_format(str(tmp_path)) == "full"
+    assert prompt_format_for(QualityConfig().prompt_format, str(tmp_path)) == "compact"
+    assert prompt_format_for(QualityConfig(prompt_format="full").prompt_format, str(tmp_path)) == "full"
     brief = Brief(prompt="new oat milk latte", platform="x", tone="witty", industry="food_beverage")
     system, user = build_messages(brief, catalog, "compact")
     other = build_messages(brief.model_copy(update={"prompt": "cold brew is back"}), catalog, "compact")

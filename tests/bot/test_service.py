@@ -9,8 +9,6 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from adapters.http import create_app
-from adapters.http.state import HOLDER
 from bot.catalog import Catalog
 from bot.config import AppConfig, load_config
 from bot.service import default_loader
@@ -72,9 +70,8 @@ async def test_vllm_without_fallback_fails_the_start(app_config: AppConfig, tmp_
 async def test_the_openai_backend_serves_the_sidecar(app_config: AppConfig, catalog: Catalog) -> None:
     async with fake_openai("remote-model") as fake:
         config = configured(app_config, backend="openai", openai={"base_url": fake.url})
-        app = create_app(config, catalog=catalog, env={})
-        async with serving(app) as srv, aiohttp.ClientSession() as client:
-            service = app[HOLDER]
+        async with serving(config, catalog=catalog, env={}) as srv, aiohttp.ClientSession() as client:
+            service = srv.service
             assert await wait_until(lambda: service.status == "ready", 10)
             assert isinstance(service.engine, OpenAIEngine)
             brief = {"prompt": "A new cafe opens", "platform": "x", "tone": "casual", "max_length": 12}
@@ -97,9 +94,8 @@ async def test_an_unreachable_remote_server_shows_in_health_and_answers_503(
         backend="openai",
         openai={"base_url": "http://127.0.0.1:9/v1", "model": "m", "retries": 0},
     )
-    app = create_app(config, catalog=catalog, env={})
-    async with serving(app) as srv, aiohttp.ClientSession() as client:
-        assert await wait_until(lambda: app[HOLDER].status != "loading", 10)
+    async with serving(config, catalog=catalog, env={}) as srv, aiohttp.ClientSession() as client:
+        assert await wait_until(lambda: srv.service.status != "loading", 10)
         async with client.get(srv.url + "/health") as resp:
             body = await resp.json()
             assert resp.status == 503

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest_asyncio
 
-from adapters.http import create_app, make_runner, start_site
+from adapters.runtime import build_runtime
 from bot.config import AppConfig
 from bot.service import Loader
 from engine.interface import Engine
@@ -31,20 +32,17 @@ async def run_healthcheck(port: int) -> tuple[int, str]:
 
 @pytest_asyncio.fixture()
 async def sidecar_factory(app_config: AppConfig) -> AsyncIterator[StartSidecar]:
-    """Start the real sidecar with a given engine loader; returns its port."""
-    runners = []
+    """Start the real sidecar (`postpulse serve`'s runtime) with a given engine loader; returns its port."""
+    async with contextlib.AsyncExitStack() as stack:
 
-    async def start(loader: Loader) -> int:
-        app = create_app(app_config, loader=loader, env={})
-        runner = make_runner(app, grace_s=1)
-        await runner.setup()
-        runners.append(runner)
-        _, port = await start_site(runner, "127.0.0.1", 0)
-        return port
+        async def start(loader: Loader) -> int:
+            runtime = await stack.enter_async_context(
+                build_runtime(app_config, {}, host="127.0.0.1", port=0, grace_s=1, loader=loader)
+            )
+            assert runtime.url is not None
+            return int(runtime.url.rsplit(":", 1)[1])
 
-    yield start
-    for runner in runners:
-        await runner.cleanup()
+        yield start
 
 
 async def test_healthy_while_the_model_loads(sidecar_factory: StartSidecar) -> None:

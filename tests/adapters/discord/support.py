@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from adapters.discord import DiscordBot, launch
+from adapters.runtime import build_runtime
 from bot.config import AppConfig
 from bot.service import BotService
-from bot.store import open_store
 from engine.interface import Engine
 from tests.fakes.discord_api import FakeDiscord, Json
 
@@ -50,20 +50,22 @@ class Harness:
 async def running(
     config: AppConfig, engine: Engine, db: Path, *, fake: FakeDiscord | None = None
 ) -> AsyncIterator[Harness]:
-    """A bot process: a BotService over the SQLite file `db` and `engine`, connected to `fake`."""
+    """A bot process: the runtime over the SQLite file `db` with `engine` borrowed, and the bot as
+    adapters.discord.start launches it, connected to `fake`."""
     own_fake = fake is None
     fake = fake or await FakeDiscord(heartbeat_interval_ms=250).start()
-    service = BotService(config)
-    await service.open_store(await open_store(f"sqlite+aiosqlite:///{db}"))
-    service.attach(engine)
-    bot = await launch(service, config, fake.env())
+    store = config.store.model_copy(update={"path": str(db), "url": None})
+    config = config.model_copy(update={"store": store})
     try:
-        await bot.wait_until_ready()
-        yield Harness(fake, service, bot, db)
+        async with build_runtime(config, fake.env(), front_doors=False, engine=engine) as runtime:
+            service = runtime.service
+            bot = await launch(lambda: service.assistant, service.catalog, config, fake.env())
+            try:
+                await bot.wait_until_ready()
+                yield Harness(fake, service, bot, db)
+            finally:
+                await bot.stop()
     finally:
-        await bot.stop()
-        assert service.store is not None
-        await service.store.close()
         if own_fake:
             await fake.close()
 

@@ -16,10 +16,10 @@ from adapters.discord import launch
 from adapters.discord.render import MESSAGE_LIMIT
 from bot.assistant import Origin, StoredDraft
 from bot.brief import Brief
+from bot.catalog import Catalog
 from bot.config import AppConfig
 from bot.drafts import DraftDelta
 from bot.postprocess import Post
-from bot.service import BotService
 from tests.adapters.discord.support import custom_ids, draft_id_of, tuned
 from tests.fakes.discord_api import FakeDiscord
 
@@ -83,7 +83,7 @@ async def test_a_long_draft_is_split_over_follow_ups(app_config: AppConfig, tmp_
     fake = await FakeDiscord().start()
     stand_in = LongAssistant()
     config = tuned(app_config)
-    bot = await launch(BotService(config), config, fake.env(), assistant_of=lambda: stand_in)  # type: ignore[arg-type,return-value]
+    bot = await launch(lambda: stand_in, Catalog.from_config(config), config, fake.env())  # type: ignore[arg-type,return-value]
     try:
         await bot.wait_until_ready()
         cmd = fake.command("postpulse", {"prompt": "Spring at the bike shop", "tone": "inspirational"})

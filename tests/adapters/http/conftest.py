@@ -8,7 +8,6 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from adapters.http import create_app
 from bot.catalog import Catalog
 from bot.config import AppConfig
 from engine.backends.transformers.async_engine import AsyncEngine
@@ -24,7 +23,7 @@ def http_config(app_config: AppConfig) -> AppConfig:
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def server(http_config: AppConfig, engine: AsyncEngine, catalog: Catalog) -> AsyncIterator[Server]:
-    async with serving(create_app(http_config, engine, catalog=catalog, env={})) as srv:
+    async with serving(http_config, engine, catalog=catalog, env={}) as srv:
         yield srv
 
 

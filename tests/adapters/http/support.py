@@ -1,5 +1,5 @@
-"""The sidecar over real loopback HTTP: built with create_app() and served with AppRunner/TCPSite,
-exactly as `postpulse serve` does, on 127.0.0.1 port 0 in the session's event loop.
+"""The sidecar over real loopback HTTP, built by adapters.runtime.build_runtime exactly as
+`postpulse serve` builds it, on 127.0.0.1 port 0 in the session's event loop.
 """
 
 from __future__ import annotations
@@ -12,9 +12,12 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters.http import make_runner, start_site
+from adapters.runtime import build_runtime
+from bot.catalog import Catalog
 from bot.config import AppConfig
+from bot.service import BotService, Loader
 from engine.backends.transformers.async_engine import AsyncEngine
+from engine.interface import Engine
 
 SHORT = 12  # max_length for most tests: a few decode steps keep the suite fast on 2 cores
 
@@ -22,23 +25,52 @@ SHORT = 12  # max_length for most tests: a few decode steps keep the suite fast 
 @dataclass
 class Server:
     app: web.Application
-    runner: web.AppRunner
+    service: BotService
     url: str
+    runtime: contextlib.AsyncExitStack
 
     async def stop(self) -> None:
-        await self.runner.cleanup()
+        await self.runtime.aclose()
 
 
-async def start(app: web.Application, grace_s: float = 5.0) -> Server:
-    runner = make_runner(app, grace_s=grace_s)
-    await runner.setup()
-    _, port = await start_site(runner, "127.0.0.1", 0)
-    return Server(app, runner, f"http://127.0.0.1:{port}")
+async def start(
+    config: AppConfig,
+    engine: Engine | None = None,
+    *,
+    catalog: Catalog | None = None,
+    loader: Loader | None = None,
+    env: dict[str, str] | None = None,
+    grace_s: float = 5.0,
+) -> Server:
+    """The runtime with `engine` borrowed (the test session's), or loaded by `loader` and owned."""
+    stack = contextlib.AsyncExitStack()
+    runtime = await stack.enter_async_context(
+        build_runtime(
+            config,
+            env or {},
+            host="127.0.0.1",
+            port=0,
+            grace_s=grace_s,
+            engine=engine,
+            loader=loader,
+            catalog=catalog,
+        )
+    )
+    assert runtime.app is not None and runtime.url is not None
+    return Server(runtime.app, runtime.service, runtime.url, stack)
 
 
 @contextlib.asynccontextmanager
-async def serving(app: web.Application, grace_s: float = 5.0) -> AsyncIterator[Server]:
-    server = await start(app, grace_s)
+async def serving(
+    config: AppConfig,
+    engine: Engine | None = None,
+    *,
+    catalog: Catalog | None = None,
+    loader: Loader | None = None,
+    env: dict[str, str] | None = None,
+    grace_s: float = 5.0,
+) -> AsyncIterator[Server]:
+    server = await start(config, engine, catalog=catalog, loader=loader, env=env, grace_s=grace_s)
     try:
         yield server
     finally:

@@ -13,7 +13,6 @@ import httpx
 import pytest
 from httpx_sse import aconnect_sse
 
-from adapters.http.state import HOLDER
 from tests.adapters.http.support import SHORT, Server
 
 pytestmark = pytest.mark.model
@@ -63,7 +62,7 @@ async def test_rating_and_choice_are_stored(server: Server, client: aiohttp.Clie
     assert status == 200 and [v["rating"] for v in rated["variants"]] == ["down", "up"]
     status, chosen = await _post(client, base + "/choice", {"variant": 1})
     assert status == 200 and chosen["chosen_variant"] == 1
-    store = server.app[HOLDER].store
+    store = server.service.store
     assert store is not None
     rows = await store.rating_rows(made["draft_id"])  # acknowledged = committed
     assert [(r.variant, r.rating, r.front_door) for r in rows] == [(1, "up", "http"), (0, "down", "http")]

@@ -8,12 +8,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 
-from adapters.http import create_app
-from adapters.http.state import HOLDER
 from bot.catalog import Catalog
 from bot.config import AppConfig
+from bot.service import BotService
 from engine.backends.transformers.async_engine import AsyncEngine
 from engine.backends.transformers.loading import LoadedModel
 from engine.config import EngineConfig
@@ -132,7 +130,7 @@ async def test_429_queue_full(app_config: AppConfig, catalog: Catalog, loaded_mo
     engine = AsyncEngine(loaded_model, EngineConfig(max_queue=0))
     try:
         async with (
-            serving(create_app(app_config, engine, catalog=catalog, env={})) as srv,
+            serving(app_config, engine, catalog=catalog, env={}) as srv,
             aiohttp.ClientSession() as c,
         ):
             for path, body in (
@@ -150,8 +148,8 @@ async def test_429_queue_full(app_config: AppConfig, catalog: Catalog, loaded_mo
 
 async def test_429_rate_limit_per_key(app_config: AppConfig, catalog: Catalog, engine: AsyncEngine) -> None:
     config = tuned(app_config, http={"rate_limit_per_minute": 2})
-    app = create_app(config, engine, catalog=catalog, env={"POSTPULSE_API_KEYS": "alpha-key,beta-key"})
-    async with serving(app) as srv, aiohttp.ClientSession() as c:
+    keys = {"POSTPULSE_API_KEYS": "alpha-key,beta-key"}
+    async with serving(config, engine, catalog=catalog, env=keys) as srv, aiohttp.ClientSession() as c:
         url = srv.url + "/generate-text"
         alpha = {"Authorization": "Bearer alpha-key"}
         for _ in range(2):  # invalid bodies still spend tokens, and cost no generation
@@ -172,8 +170,8 @@ async def test_401_api_keys(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     secret = "s3cret-key-do-not-log"
-    app = create_app(app_config, engine, catalog=catalog, env={"POSTPULSE_API_KEYS": f" other , {secret} "})
-    async with serving(app) as srv, aiohttp.ClientSession() as c:
+    keys = {"POSTPULSE_API_KEYS": f" other , {secret} "}
+    async with serving(app_config, engine, catalog=catalog, env=keys) as srv, aiohttp.ClientSession() as c:
         async with c.get(srv.url + "/v1/catalog") as resp:
             error = await error_of(resp, 401)
             assert error["type"] == "authentication_error" and resp.headers["WWW-Authenticate"] == "Bearer"
@@ -210,8 +208,7 @@ async def test_503_while_loading_then_ready(
         await release.wait()
         return AsyncEngine(loaded_model, EngineConfig(max_batch_size=4))
 
-    app = create_app(app_config, catalog=catalog, loader=slow_loader, env={})
-    async with serving(app) as srv, aiohttp.ClientSession() as c:
+    async with serving(app_config, catalog=catalog, loader=slow_loader) as srv, aiohttp.ClientSession() as c:
         async with c.get(srv.url + "/health") as resp:
             assert resp.status == 200 and (await resp.json())["status"] == "loading"
         async with c.get(srv.url + "/ready") as resp:
@@ -220,20 +217,22 @@ async def test_503_while_loading_then_ready(
             error = await error_of(resp, 503)
             assert error["type"] == "not_ready_error" and int(resp.headers["Retry-After"]) >= 1
         release.set()
-        assert await wait_until(lambda: app[HOLDER].status == "ready")
+        assert await wait_until(lambda: srv.service.status == "ready")
         async with c.get(srv.url + "/ready") as resp:
             assert resp.status == 200 and (await resp.json())["model"] == "SmolLM2-135M-Instruct"
-        owned = app[HOLDER].engine
-    assert owned is not None and owned.is_dead  # the app loaded it, so the app's cleanup stopped it
+        owned = srv.service.engine
+    assert owned is not None and owned.is_dead  # the runtime loaded it, so the runtime's teardown stopped it
 
 
 async def test_503_when_model_fails_to_load(app_config: AppConfig, catalog: Catalog) -> None:
     async def broken_loader() -> AsyncEngine:
         raise ModelLoadError("no such model directory: /nowhere")
 
-    app = create_app(app_config, catalog=catalog, loader=broken_loader, env={})
-    async with serving(app) as srv, aiohttp.ClientSession() as c:
-        assert await wait_until(lambda: app[HOLDER].status == "failed")
+    async with (
+        serving(app_config, catalog=catalog, loader=broken_loader) as srv,
+        aiohttp.ClientSession() as c,
+    ):
+        assert await wait_until(lambda: srv.service.status == "failed")
         async with c.get(srv.url + "/health") as resp:
             assert resp.status == 503 and (await resp.json())["status"] == "failed"
         async with c.post(srv.url + "/generate-text", json={"prompt": "hello"}) as resp:
@@ -248,7 +247,7 @@ async def test_503_when_engine_dead(
     await engine.shutdown()
     assert engine.is_dead
     async with (
-        serving(create_app(app_config, engine, catalog=catalog, env={})) as srv,
+        serving(app_config, engine, catalog=catalog, env={}) as srv,
         aiohttp.ClientSession() as c,
     ):
         async with c.get(srv.url + "/health") as resp:
@@ -265,10 +264,9 @@ async def test_503_when_engine_dead(
 
 async def test_504_generation_timeout(app_config: AppConfig, catalog: Catalog, engine: AsyncEngine) -> None:
     config = tuned(app_config, engine={"request_timeout_s": 0.05})
-    app = create_app(config, engine, catalog=catalog, env={})
     body = {"prompt": "A long story", "max_length": 64}
     async with (
-        serving(app) as srv,
+        serving(config, engine, catalog=catalog, env={}) as srv,
         aiohttp.ClientSession() as c,
         c.post(srv.url + "/generate-text", json=body) as resp,
     ):
@@ -278,14 +276,21 @@ async def test_504_generation_timeout(app_config: AppConfig, catalog: Catalog, e
 
 
 async def test_500_is_json_without_internals(
-    app_config: AppConfig, catalog: Catalog, engine: AsyncEngine, caplog: pytest.LogCaptureFixture
+    app_config: AppConfig,
+    catalog: Catalog,
+    engine: AsyncEngine,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    async def broken(request: web.Request) -> web.Response:
+    def broken(self: BotService) -> dict[str, Any]:
         raise RuntimeError("database password is hunter2")
 
-    app = create_app(app_config, engine, catalog=catalog, env={})
-    app.router.add_get("/broken", broken)
-    async with serving(app) as srv, aiohttp.ClientSession() as c, c.get(srv.url + "/broken") as resp:
+    monkeypatch.setattr(BotService, "health", broken)  # a real route meets an unexpected failure
+    async with (
+        serving(app_config, engine, catalog=catalog, env={}) as srv,
+        aiohttp.ClientSession() as c,
+        c.get(srv.url + "/health") as resp,
+    ):
         error = await error_of(resp, 500)
     assert "hunter2" not in error["message"] and error["type"] == "server_error"
     assert "hunter2" in caplog.text  # ...but the log has it for the operator

@@ -8,7 +8,6 @@ import contextlib
 import aiohttp
 import pytest
 
-from adapters.http import create_app
 from bot.catalog import Catalog
 from bot.config import AppConfig
 from engine.backends.transformers.async_engine import AsyncEngine
@@ -61,7 +60,7 @@ async def test_graceful_shutdown_finishes_in_flight(
 ) -> None:
     """Cleanup stops accepting at once, but a request already running still gets its 200."""
     assert await wait_until(lambda: idle(engine))
-    srv = await start(create_app(http_config, engine, catalog=catalog, env={}), grace_s=60)
+    srv = await start(http_config, engine, catalog=catalog, env={}, grace_s=60)
     async with aiohttp.ClientSession() as session:
         request = session.post(
             srv.url + "/generate-text", json={"prompt": "A product launch", "max_length": SHORT}
@@ -84,7 +83,7 @@ async def test_shutdown_grace_expiry_cancels_in_flight(
 ) -> None:
     """A request longer than the grace period is cancelled, and its engine slot freed."""
     assert await wait_until(lambda: idle(engine))
-    srv = await start(create_app(http_config, engine, catalog=catalog, env={}), grace_s=0.5)
+    srv = await start(http_config, engine, catalog=catalog, env={}, grace_s=0.5)
     async with aiohttp.ClientSession() as session:
         body = {"prompt": "Write a very long story", "max_length": LONG}
         in_flight = asyncio.create_task(session.post(srv.url + "/generate-text", json=body))

@@ -14,7 +14,6 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from adapters.http import create_app
 from adapters.http.schemas import request_model
 from adapters.playground import PUBLIC_PATHS as PLAYGROUND_PATHS
 from bot.catalog import Catalog
@@ -58,7 +57,7 @@ async def fuzz_server(app_config: AppConfig, engine: AsyncEngine, catalog: Catal
         },
         http={"rate_limit_per_minute": 0},
     )
-    async with serving(create_app(config, engine, catalog=catalog, env={})) as srv:
+    async with serving(config, engine, catalog=catalog, env={}) as srv:
         yield srv
 
 

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from adapters.http import create_app
 from bot.catalog import Catalog
 from bot.config import AppConfig
 from engine.backends.transformers.async_engine import AsyncEngine
@@ -53,7 +52,7 @@ def playground_config(app_config: AppConfig, tmp_path_factory: pytest.TempPathFa
 async def playground(
     playground_config: AppConfig, engine: AsyncEngine, catalog: Catalog
 ) -> AsyncIterator[Server]:
-    async with serving(create_app(playground_config, engine, catalog=catalog, env={})) as srv:
+    async with serving(playground_config, engine, catalog=catalog, env={}) as srv:
         yield srv
 
 

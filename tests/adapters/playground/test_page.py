@@ -12,7 +12,6 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Page, expect
 
-from adapters.http import create_app
 from adapters.http.state import GUARD
 from bot.catalog import Catalog
 from bot.config import AppConfig
@@ -149,7 +148,7 @@ class NeverLoads:
 @pytest_asyncio.fixture(loop_scope="session")
 async def loading_server(playground_config: AppConfig, catalog: Catalog) -> AsyncIterator[Server]:
     loader = NeverLoads()
-    async with serving(create_app(playground_config, catalog=catalog, loader=loader, env={})) as srv:
+    async with serving(playground_config, catalog=catalog, loader=loader, env={}) as srv:
         yield srv
         loader.release.set()
 
@@ -169,11 +168,10 @@ async def limited_server(
     playground_config: AppConfig, engine: AsyncEngine, catalog: Catalog
 ) -> AsyncIterator[Server]:
     config = tuned(playground_config, http={"rate_limit_per_minute": 1})
-    app = create_app(config, engine, catalog=catalog, env={})
-    # Time stands still for the limiter, so a draft slower than a minute does not refill the bucket.
-    frozen = time.monotonic()
-    app[GUARD].limiter.clock = lambda: frozen
-    async with serving(app) as srv:
+    async with serving(config, engine, catalog=catalog, env={}) as srv:
+        # Time stands still for the limiter, so a draft slower than a minute does not refill the bucket.
+        frozen = time.monotonic()
+        srv.app[GUARD].limiter.clock = lambda: frozen
         yield srv
 
 
@@ -245,8 +243,7 @@ async def test_api_key_field_when_keys_are_configured(
     page: Page, playground_config: AppConfig, engine: AsyncEngine, catalog: Catalog
 ) -> None:
     secret = "test-key-not-for-display"
-    app = create_app(playground_config, engine, catalog=catalog, env={"POSTPULSE_API_KEYS": secret})
-    async with serving(app) as srv:
+    async with serving(playground_config, engine, catalog=catalog, env={"POSTPULSE_API_KEYS": secret}) as srv:
         await page.goto(srv.url + "/")
         key = page.get_by_label("API key")
         await expect(key).to_be_visible()

@@ -1,6 +1,6 @@
-"""The Slack harness: the real sidecar (adapters.http.create_app) with Slack mounted the way
-`postpulse serve` mounts it, a real store on a SQLite file, the session's real engine, and the
-loopback fake Slack in tests/fakes/slack_api.py."""
+"""The Slack harness: `postpulse serve`'s runtime (adapters.runtime.build_runtime), which mounts Slack
+on the sidecar because the Slack variables are in its environment, a real store on a SQLite file,
+the session's real engine, and the loopback fake Slack in tests/fakes/slack_api.py."""
 
 from __future__ import annotations
 
@@ -13,14 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 
-import adapters.slack
-from adapters.http import create_app, make_runner, start_site
+from adapters.runtime import build_runtime
 from adapters.slack import SLACK_RUNTIME, SlackRuntime
 from bot.config import AppConfig
 from bot.service import BotService
-from bot.store import open_store
 from engine.interface import Engine
 from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack, Message
 from tests.fakes.slack_payloads import actions_body, actions_payload, command_body, signed_headers
@@ -91,10 +88,9 @@ async def running(
     update_limit_per_minute: int = 50,
 ) -> AsyncIterator[Harness]:
     db = tmp_path / "drafts.db"
+    store = config.store.model_copy(update={"path": str(db), "url": None})
+    config = config.model_copy(update={"store": store})
     async with FakeSlack(update_limit_per_minute=update_limit_per_minute) as fake:
-        service = BotService(config)
-        await service.open_store(await open_store(f"sqlite+aiosqlite:///{db}"))
-        service.attach(engine)
         env = {
             "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
@@ -102,15 +98,9 @@ async def running(
         }
         if socket_mode:
             env["SLACK_APP_TOKEN"] = APP_TOKEN
-        app: web.Application = create_app(config, service=service, env={})
-        adapters.slack.mount(app, service, config, env)
-        runner = make_runner(app, grace_s=1)
-        await runner.setup()
-        try:
-            _, port = await start_site(runner, "127.0.0.1", 0)
-            async with aiohttp.ClientSession() as http:
-                yield Harness(fake, service, app[SLACK_RUNTIME], f"http://127.0.0.1:{port}", http, db)
-        finally:
-            await runner.cleanup()
-            assert service.store is not None
-            await service.store.close()
+        async with (
+            build_runtime(config, env, host="127.0.0.1", port=0, grace_s=1, engine=engine) as runtime,
+            aiohttp.ClientSession() as http,
+        ):
+            assert runtime.app is not None and runtime.url is not None
+            yield Harness(fake, runtime.service, runtime.app[SLACK_RUNTIME], runtime.url, http, db)

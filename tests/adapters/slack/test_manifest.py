@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from adapters.serve import FRONT_DOORS
+from adapters.runtime import FRONT_DOORS
 from adapters.slack import mount
 from adapters.slack.transport import EVENTS_PATH
 from bot.config import AppConfig

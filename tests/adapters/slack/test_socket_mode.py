@@ -3,17 +3,17 @@ slash command arrives as an envelope; the ack goes back over the socket at once.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
 import pytest
 
+from adapters.errors import SetupError
+from adapters.runtime import build_runtime
 from adapters.slack import blocks, start
 from bot.config import AppConfig
-from bot.service import BotService
-from bot.store import open_store
 from engine.backends.transformers.async_engine import AsyncEngine
-from engine.errors import ConfigError
 from tests.adapters.slack.support import SHORT, running
 from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack
 from tests.fakes.slack_payloads import command_payload
@@ -50,27 +50,34 @@ async def test_slash_command_over_socket_mode(
 
 async def test_start_without_the_sidecar_needs_socket_mode(slack_config: AppConfig, tmp_path: Path) -> None:
     """`adapters.slack.start` (no HTTP sidecar): Socket Mode only; help works before any engine exists."""
-    service = BotService(slack_config)
-    await service.open_store(await open_store(f"sqlite+aiosqlite:///{tmp_path / 'drafts.db'}"))
-    try:
-        async with FakeSlack() as fake:
-            env = {
-                "SLACK_BOT_TOKEN": BOT_TOKEN,
-                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "SLACK_API_URL": fake.api_url,
-            }
-            with pytest.raises(ConfigError, match="SLACK_APP_TOKEN"):
-                await start(service, slack_config, env)
-            stop = await start(service, slack_config, {**env, "SLACK_APP_TOKEN": APP_TOKEN})
-            try:
-                await fake.send_envelope("slash_commands", command_payload("help"))
-                await fake.wait_for(lambda: fake.ephemerals, timeout=30)
-                assert fake.ephemerals[0]["text"].startswith("How to use PostPulse")
-                await fake.send_envelope("slash_commands", command_payload(f"{SHORT} a post"))
-                await fake.wait_for(lambda: len(fake.ephemerals) == 2, timeout=30)
-                assert fake.ephemerals[1]["text"] == "still starting up — try again in a few seconds"
-            finally:
-                await stop()
-    finally:
-        assert service.store is not None
-        await service.store.close()
+    config = slack_config.model_copy(
+        update={"store": slack_config.store.model_copy(update={"path": str(tmp_path / "drafts.db")})}
+    )
+    never = asyncio.Event()
+
+    async def never_loads() -> AsyncEngine:
+        await never.wait()
+        raise AssertionError("unreachable")
+
+    async with (
+        build_runtime(config, {}, front_doors=False, loader=never_loads) as runtime,
+        FakeSlack() as fake,
+    ):
+        service = runtime.service
+        env = {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": fake.api_url,
+        }
+        with pytest.raises(SetupError, match="SLACK_APP_TOKEN"):
+            await start(service, config, env)
+        stop = await start(service, config, {**env, "SLACK_APP_TOKEN": APP_TOKEN})
+        try:
+            await fake.send_envelope("slash_commands", command_payload("help"))
+            await fake.wait_for(lambda: fake.ephemerals, timeout=30)
+            assert fake.ephemerals[0]["text"].startswith("How to use PostPulse")
+            await fake.send_envelope("slash_commands", command_payload(f"{SHORT} a post"))
+            await fake.wait_for(lambda: len(fake.ephemerals) == 2, timeout=30)
+            assert fake.ephemerals[1]["text"] == "still starting up — try again in a few seconds"
+        finally:
+            await stop()

@@ -8,11 +8,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
+import aiohttp
 import pytest_asyncio
-from aiohttp.test_utils import TestClient, TestServer
 
-from adapters.http import create_app
+from adapters.runtime import Runtime, build_runtime
 from bot.assistant import DraftJob, StoredDraft
 from bot.config import AppConfig, load_config
 from bot.records import Origin
@@ -38,26 +37,27 @@ brands:
 
 
 @pytest_asyncio.fixture()
-async def service(
+async def runtime(
     tmp_config_dir: Path,
     tmp_path: Path,
     brand_adapters: dict[str, Path],
     brand_engines: dict[str, AsyncEngine],
     engine: AsyncEngine,
-    monkeypatch: pytest.MonkeyPatch,
-) -> AsyncIterator[BotService]:
+) -> AsyncIterator[Runtime]:
+    """`postpulse serve`'s runtime, with the session's engines borrowed: the default one (the bare
+    base model) and each brand's. KEYS is its environment (BrandRouter reads a brand's keys there)."""
     path = tmp_config_dir / "default.yaml"
     path.write_text(path.read_text() + brands_yaml(brand_adapters))
     config: AppConfig = load_config(path, env={"POSTPULSE_STORE_PATH": str(tmp_path / "drafts.db")})
-    for var, value in KEYS.items():
-        monkeypatch.setenv(var, value)  # BrandRouter reads a brand's keys from the environment
-    bot = BotService(config)
-    bot.attach(engine)  # the default engine: the bare base model
-    for name, brand_engine in brand_engines.items():
-        bot.brands.attach(name, brand_engine)
-    await bot.open_store()
-    yield bot
-    await bot.close()
+    async with build_runtime(config, KEYS, host="127.0.0.1", port=0, engine=engine) as running:
+        for name, brand_engine in brand_engines.items():
+            running.service.brands.attach(name, brand_engine)
+        yield running
+
+
+@pytest_asyncio.fixture()
+async def service(runtime: Runtime) -> BotService:
+    return runtime.service
 
 
 async def write(service: BotService, origin: Origin) -> StoredDraft:
@@ -89,12 +89,13 @@ async def test_a_remix_stays_with_the_brand(service: BotService) -> None:
     assert child.parent_id == parent.id and child.adapter == "acme"
 
 
-async def test_an_api_key_maps_to_its_brand_over_http(service: BotService) -> None:
-    app = create_app(service.config, service=service, env=KEYS)
-    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+async def test_an_api_key_maps_to_its_brand_over_http(runtime: Runtime) -> None:
+    service = runtime.service
+    url = f"{runtime.url}/generate-text"
+    async with aiohttp.ClientSession() as client:
         body = {**BRIEF, "tone": "casual", "industry": "retail"}
-        branded = await client.post("/generate-text", json=body, headers={"X-API-Key": "acme-key-1"})
-        plain = await client.post("/generate-text", json=body, headers={"X-API-Key": "plain-key"})
+        branded = await client.post(url, json=body, headers={"X-API-Key": "acme-key-1"})
+        plain = await client.post(url, json=body, headers={"X-API-Key": "plain-key"})
         assert branded.status == 200 and plain.status == 200, await branded.text()
         assert service.store is not None
         assert (await service.store.get_draft((await branded.json())["draft_id"])).adapter == "acme"

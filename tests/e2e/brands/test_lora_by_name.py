@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from adapters.runtime import build_runtime
 from bot.config import load_config
 from bot.records import Origin
 from bot.service import BotService
@@ -40,17 +41,16 @@ async def fleet(tmp_config_dir: Path, tmp_path: Path) -> AsyncIterator[tuple[Bot
             "POSTPULSE_OPENAI_MODEL": "postpulse",
             "POSTPULSE_STORE_PATH": str(tmp_path / "drafts.db"),
         }
-        service = BotService(load_config(path, env=env))
-        await service.open_store()
-        service.start_loading()  # the default engine and one per brand, as `postpulse serve` does
-        await service.ready.wait()
-        for _ in range(200):  # the brands' engines start in the background too
-            if len(service.brands.drafts) == 2 or service.brands.errors:
-                break
-            await asyncio.sleep(0.05)
-        assert not service.brands.errors and len(service.brands.drafts) == 2
-        yield service, server
-        await service.close()
+        # the default engine and one per brand, loaded as `postpulse serve` loads them
+        async with build_runtime(load_config(path, env=env), env, front_doors=False) as runtime:
+            service = runtime.service
+            await service.ready.wait()
+            for _ in range(200):  # the brands' engines start in the background too
+                if len(service.brands.drafts) == 2 or service.brands.errors:
+                    break
+                await asyncio.sleep(0.05)
+            assert not service.brands.errors and len(service.brands.drafts) == 2
+            yield service, server
 
 
 @pytest.mark.parametrize(

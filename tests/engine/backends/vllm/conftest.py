@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from adapters.http import create_app
 from bot.catalog import Catalog
 from bot.config import AppConfig
 from engine.backends.vllm import VllmEngine
@@ -63,5 +62,5 @@ async def vllm_server(
 ) -> AsyncIterator[Server]:
     """The sidecar exactly as `postpulse serve` builds it, on the vLLM backend."""
     config = tuned(app_config, http={"rate_limit_per_minute": 0})
-    async with serving(create_app(config, vllm_engine, catalog=catalog, env={})) as srv:
+    async with serving(config, vllm_engine, catalog=catalog, env={}) as srv:
         yield srv

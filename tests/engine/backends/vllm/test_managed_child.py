@@ -18,7 +18,6 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from adapters.http import create_app
 from bot.catalog import Catalog
 from bot.config import AppConfig
 from engine.backends.merged import MARKER
@@ -53,7 +52,7 @@ async def test_a_killed_child_fails_its_request_reports_it_and_comes_back(
     config = tuned(app_config, http={"rate_limit_per_minute": 0})
     try:
         async with (
-            serving(create_app(config, engine, catalog=catalog, env={})) as srv,
+            serving(config, engine, catalog=catalog, env={}) as srv,
             aiohttp.ClientSession() as client,
         ):
             first_pid = engine.proc.pid  # type: ignore[union-attr]

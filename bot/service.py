@@ -21,6 +21,7 @@ from bot.config import AppConfig
 from bot.drafts import DraftService
 from bot.quality.settings import configure as configure_quality
 from bot.store import Store, database_url, open_store
+from bot.tenancy import Tenancy
 from engine.errors import EngineDead, EngineNotReady
 from engine.interface import Engine
 
@@ -45,6 +46,7 @@ class BotService:
         self._assistant: Assistant | None = None
         self._owns_store = False
         self.brands = BrandEngines(self.config, self.catalog)  # one engine per configured brand
+        self.tenancy = Tenancy(self.brands.router.key_brands())
 
     def on_attach(self, callback: Callable[[Engine], None]) -> None:
         """Run `callback(engine)` once the engine exists (at once if it already does)."""
@@ -88,7 +90,8 @@ class BotService:
             if store is not None:
                 self.store = store
             else:
-                self.store = await open_store(database_url(self.config.store.url, self.config.store.path))
+                url = database_url(self.config.store.url, self.config.store.path)
+                self.store = await open_store(url, key_tenants=self.tenancy.key_tenants)
                 self._owns_store = True
         return self.store
 
@@ -100,7 +103,12 @@ class BotService:
             if self.store is None:
                 raise EngineNotReady("the drafts store is not open yet; retry shortly")
             self._assistant = Assistant(
-                self.get, self.store, self.catalog, self.config, brand_drafts=self.brands.get
+                self.get,
+                self.store,
+                self.catalog,
+                self.config,
+                brand_drafts=self.brands.get,
+                tenancy=self.tenancy,
             )
         return self._assistant
 

@@ -41,7 +41,7 @@ async def stored_draft(h: Harness, text: str = "Spring sale: ride further.") -> 
         platform_limit=280,
     )
     assert h.service.store is not None
-    await h.service.store.add_draft(draft)
+    await h.service.store.drafts.add(draft)
     return draft
 
 

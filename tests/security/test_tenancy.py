@@ -179,7 +179,10 @@ async def test_a_signed_payload_for_another_workspace_is_refused(
 ) -> None:
     async with slack_support.running(slack_support.tuned(app_config), engine, tmp_path) as slack:
         message, own_id = await own_message(slack)
-        posted = len(slack.fake.calls_to("chat.postMessage"))
+        posted, updated = (
+            len(slack.fake.calls_to("chat.postMessage")),
+            len(slack.fake.calls_to("chat.update")),
+        )
         command = {**command_payload(f"{slack_support.SHORT} a sale"), "team_id": "T0OTHER"}
         status, body, _ = await slack.post_signed(urlencode(command))
         assert status == 200 and body == "PostPulse is not installed in this Slack workspace."
@@ -191,7 +194,7 @@ async def test_a_signed_payload_for_another_workspace_is_refused(
             assert status == 200 and body == "PostPulse is not installed in this Slack workspace."
         await slack.settle()
         assert len(slack.fake.calls_to("chat.postMessage")) == posted, "nothing was posted"
-        assert slack.fake.ephemerals == [] and slack.fake.calls_to("chat.update") == []
+        assert slack.fake.ephemerals == [] and len(slack.fake.calls_to("chat.update")) == updated
         assert slack.rows("SELECT count(*) FROM drafts") == [(1,)]
         assert verdicts(slack.db, own_id) == []
 

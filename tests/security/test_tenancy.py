@@ -99,8 +99,8 @@ async def test_one_api_key_cannot_read_rate_pick_or_remix_anothers_draft(
         for method, suffix, body in DRAFT_ROUTES:
             unknown = await call(client, method, f"{server.url}/v1/drafts/{UNKNOWN}{suffix}", body, BRAVO)
             foreign = await call(client, method, f"{server.url}/v1/drafts/{draft_id}{suffix}", body, BRAVO)
-            assert unknown[0] == 404 and "no such draft" in unknown[1], unknown
             assert (foreign[0], foreign[1].replace(draft_id, UNKNOWN)) == unknown, (method, suffix, foreign)
+            assert unknown[0] == 404 and "no such draft" in unknown[1], unknown
         assert verdicts(db, draft_id) == [], "key B left nothing on key A's draft"
         assert rows(db, "SELECT count(*) FROM drafts") == [(1,)]
         # The owner still can, so the 404s above are about ownership, not a broken route.
@@ -136,6 +136,7 @@ async def test_slack_buttons_carrying_another_tenants_draft_id_say_it_does_not_e
 ) -> None:
     async with slack_support.running(slack_support.tuned(app_config), engine, tmp_path) as slack:
         message, own_id = await own_message(slack)
+        own_blocks = json.dumps(message.blocks)  # the fake edits `message` in place
         # Drafts of other tenants in the same database: workspace T0OTHER (another installation of
         # the app sharing the store), a Discord guild, and the key-less HTTP API of this sidecar.
         victims = [
@@ -153,7 +154,7 @@ async def test_slack_buttons_carrying_another_tenants_draft_id_say_it_does_not_e
             forged = Message(
                 message.channel,
                 message.ts,
-                blocks=json.loads(json.dumps(message.blocks).replace(own_id, victim)),
+                blocks=json.loads(own_blocks.replace(own_id, victim)),
             )
             for action_id, selected in (
                 (blocks.RATE_UP, None),

@@ -27,11 +27,13 @@ import adapters.discord as discord_door
 import adapters.slack as slack
 from adapters.http import create_app, make_runner, start_site
 from adapters.http.app import DEFAULT_GRACE_S
+from bot.brands import BrandRouter
 from bot.catalog import Catalog
 from bot.config import AppConfig
 from bot.lifecycle import stop_logged
 from bot.service import BotService, Loader
 from bot.store import Store, database_url, open_store
+from bot.tenancy import Tenancy
 from engine.interface import Engine
 
 log = logging.getLogger(__name__)
@@ -95,7 +97,10 @@ async def build_runtime(
     async with contextlib.AsyncExitStack() as stack:
         if store is None:
             # migrations run here; a bad DATABASE_URL stops start-up with its reason
-            store = await open_store(database_url(config.store.url, config.store.path))
+            # the brands' API keys, so the tenant migration files their old drafts under the brand
+            key_tenants = Tenancy(BrandRouter(config.brands, env).key_brands()).key_tenants
+            url = database_url(config.store.url, config.store.path)
+            store = await open_store(url, key_tenants=key_tenants)
             stack.push_async_callback(stop_logged, "the drafts store", store.close)
         service = BotService(config, catalog or Catalog.from_config(config), store, env)
         if engine is not None:

@@ -8,8 +8,9 @@ front doors stay converters.
 Errors an adapter must render (use `bot.messages.user_message(exc)` for the plain words):
 `bot.errors.InvalidOption` (with `.suggestion`), `bot.errors.RateLimited` (`.retry_after_s`),
 `engine.errors.EngineOverloaded` (`.retry_after_s`), `engine.errors.EngineNotReady`,
-`bot.errors.DraftNotFound`, `bot.errors.DuplicateDelivery` (a retried delivery: acknowledge, say
-nothing more, start nothing), any other exception ("generation failed").
+`bot.errors.DraftNotFound` (an unknown id, or another tenant's draft: bot.tenancy),
+`bot.errors.DuplicateDelivery` (a retried delivery: acknowledge, say nothing more, start nothing),
+any other exception ("generation failed").
 
 Order of checks for a generation: duplicate delivery (claimed first, so a retry of anything, even
 of a bad command, is answered once), then grammar/validation, then the rate limit, then the engine.
@@ -44,6 +45,7 @@ from bot.records import (
     StoredDraft,
 )
 from bot.store import Store, new_draft_id
+from bot.tenancy import Tenancy
 
 log = logging.getLogger(__name__)
 
@@ -93,11 +95,14 @@ class Assistant:
         *,
         limiter: UserRateLimiter | None = None,
         brand_drafts: Callable[[Origin], DraftService | None] | None = None,
+        tenancy: Tenancy | None = None,
     ) -> None:
         self._drafts = drafts
         # bot.brands: the DraftService of the brand that claims an origin (None: the default one).
         self._brand_drafts = brand_drafts
         self.store = store
+        # Whose drafts an origin may see (bot.tenancy); without brands, every API key is its own team.
+        self.tenancy = tenancy if tenancy is not None else Tenancy()
         self.catalog = catalog
         self.config = config
         self.max_variants = config.engine.max_variants
@@ -189,7 +194,7 @@ class Assistant:
                 allowed=REMIX_ACTIONS,
                 value=str(action),
             )
-        parent = await self.store.get_draft(draft_id)
+        parent = await self.get(origin, draft_id)
         brief = self._remixed(parent, action, value)
         drafts = self._drafts_for(origin)
         self.limiter.check(origin)
@@ -204,21 +209,22 @@ class Assistant:
                 allowed=RATINGS,
                 value=str(rating),
             )
-        draft = await self.store.get_draft(draft_id)
+        draft = await self.get(origin, draft_id)
         self._check_variant(draft, variant)
-        await self.store.add_rating(draft_id, variant, rating, origin)  # committed when it returns
-        return await self.store.get_draft(draft_id)
+        await self.store.feedback.add_rating(draft_id, variant, rating, origin)  # committed when it returns
+        return await self.get(origin, draft_id)
 
     async def choose(self, origin: Origin, draft_id: str, variant: int) -> StoredDraft:
         """ "Use this": record the chosen variant (the A/B signal) and return the updated draft."""
-        draft = await self.store.get_draft(draft_id)
+        draft = await self.get(origin, draft_id)
         self._check_variant(draft, variant)
-        await self.store.add_choice(draft_id, variant, origin)
-        return await self.store.get_draft(draft_id)
+        await self.store.feedback.add_choice(draft_id, variant, origin)
+        return await self.get(origin, draft_id)
 
-    async def get(self, draft_id: str) -> StoredDraft:
-        """Raises DraftNotFound."""
-        return await self.store.get_draft(draft_id)
+    async def get(self, origin: Origin, draft_id: str) -> StoredDraft:
+        """The draft, if it belongs to the origin's tenant. Raises DraftNotFound for an unknown id
+        and, with the same words, for another tenant's draft."""
+        return await self.store.drafts.get(draft_id, self.tenancy.of(origin))
 
     # internals ----------------------------------------------------------------------------------
 
@@ -229,7 +235,7 @@ class Assistant:
     async def _claim(self, origin: Origin) -> None:
         if origin.delivery_id is None:
             return
-        if not await self.store.claim_delivery(f"{origin.front_door}:{origin.delivery_id}"):
+        if not await self.store.deliveries.claim(f"{origin.front_door}:{origin.delivery_id}"):
             log.info("duplicate delivery %s:%s ignored", origin.front_door, origin.delivery_id)
             raise DuplicateDelivery(f"delivery {origin.delivery_id} was already processed")
 
@@ -247,14 +253,14 @@ class Assistant:
     async def _defaults(self, origin: Origin, command: grammar.Command) -> Info:
         where = (origin.front_door, origin.workspace_id, origin.channel_id)
         if command.defaults_action == "clear":
-            removed = await self.store.clear_defaults(*where)
+            removed = await self.store.defaults.clear(*where)
             text = "Cleared this channel's defaults." if removed else "This channel had no defaults."
             return Info("Defaults", text)
         if command.defaults_action == "set":
-            merged = {**await self.store.get_defaults(*where), **command.options}
-            await self.store.set_defaults(*where, merged, origin.user_id)
+            merged = {**await self.store.defaults.get(*where), **command.options}
+            await self.store.defaults.set(*where, merged, origin.user_id)
             return Info("Defaults", info.defaults_saved(merged))
-        channel = await self.store.get_defaults(*where)
+        channel = await self.store.defaults.get(*where)
         workspace = self.workspace_defaults.get(origin.workspace_id or "", {})
         return Info("Defaults", info.defaults(channel, workspace))
 
@@ -269,7 +275,7 @@ class Assistant:
     ) -> DraftJob:
         merged: dict[str, Any] = dict(self.workspace_defaults.get(origin.workspace_id or "", {}))
         merged.update(
-            await self.store.get_defaults(origin.front_door, origin.workspace_id, origin.channel_id)
+            await self.store.defaults.get(origin.front_door, origin.workspace_id, origin.channel_id)
         )
         merged.update(options)
         brief = self._brief(prompt, merged, extra)
@@ -343,8 +349,9 @@ class Assistant:
                 adapter=_adapter_name(drafts),
                 prompt_tokens=draft.prompt_tokens,
                 completion_tokens=draft.completion_tokens,
+                tenant=self.tenancy.of(origin),
             )
-            await self.store.add_draft(stored, draft.finish_reasons)
+            await self.store.drafts.add(stored, draft.finish_reasons)
             return stored
 
         return DraftJob(brief, events, save, origin=origin, parent_id=parent_id, action=action)

@@ -72,6 +72,10 @@ class BrandRouter:
             what = "an API key" if front_door == "http" else f"{front_door} workspace {workspace}"
             raise ConfigError(f"config: brands: {what} is mapped to both '{other}' and '{name}'")
 
+    def key_brands(self) -> dict[str, str]:
+        """API key id -> brand (bot.tenancy: a brand's keys share their drafts)."""
+        return {workspace: name for (door, workspace), name in self._routes.items() if door == "http"}
+
     def brand_for(self, origin: Origin) -> str | None:
         """The brand serving this origin; None: the default engine."""
         if origin.workspace_id is None:

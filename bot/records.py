@@ -15,6 +15,7 @@ RatingValue = Literal["up", "down"]
 RemixAction = Literal["regenerate", "shorter", "longer", "tone", "platform"]
 FRONT_DOORS: tuple[FrontDoor, ...] = ("slack", "discord", "http", "console", "playground")
 RATINGS: tuple[RatingValue, ...] = ("up", "down")
+DEFAULT_TENANT = "default"  # the local, key-less setup (bot.tenancy has the whole mapping)
 REMIX_ACTIONS: tuple[RemixAction, ...] = ("regenerate", "shorter", "longer", "tone", "platform")
 
 
@@ -24,7 +25,7 @@ class Origin:
 
     front_door: FrontDoor
     user_id: str
-    workspace_id: str | None = None  # Slack team id, Discord guild id, HTTP API-key hash
+    workspace_id: str | None = None  # Slack team id, Discord guild id, HTTP API-key hash (None: keys off)
     channel_id: str | None = None
     user_name: str | None = None  # for "Drafting a casual LinkedIn post for @alice…"
     delivery_id: str | None = None  # Slack event/trigger id, Discord interaction id
@@ -51,6 +52,7 @@ class StoredDraft:
     adapter: str | None = None  # the LoRA adapter that wrote it, if any
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    tenant: str = DEFAULT_TENANT  # the team it belongs to (bot.tenancy)
 
     @property
     def generation_time(self) -> str:

@@ -22,6 +22,7 @@ from bot.config import AppConfig
 from bot.drafts import DraftService
 from bot.lifecycle import stop_loaded
 from bot.store import Store
+from bot.tenancy import Tenancy
 from engine.errors import EngineDead, EngineNotReady
 from engine.interface import Engine
 
@@ -45,7 +46,10 @@ class BotService:
         self.brands = BrandEngines(config, catalog, env)  # one engine per configured brand
         # The Assistant every chat front door calls; it answers help and ratings before the engine is
         # up (generations then raise EngineNotReady).
-        self.assistant = Assistant(self.get, store, catalog, config, brand_drafts=self.brands.get)
+        self.tenancy = Tenancy(self.brands.router.key_brands())
+        self.assistant = Assistant(
+            self.get, store, catalog, config, brand_drafts=self.brands.get, tenancy=self.tenancy
+        )
 
     def on_attach(self, callback: Callable[[Engine], None]) -> None:
         """Run `callback(engine)` once the engine exists (at once if it already does)."""

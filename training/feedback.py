@@ -147,7 +147,7 @@ async def export(url: str, fmt: ExportFormat, out: Path, since: datetime | None 
 
     store = await open_store(url)
     try:
-        feedback = await store.feedback(since)
+        feedback = await store.feedback.export(since)
     finally:
         await store.close()
     return write_records(export_records(feedback, fmt), out)

@@ -185,7 +185,7 @@ class Responder:
             return
         origin = origin_of(interaction)
         try:
-            parent = await self.assistant.get(draft_id) if in_place else None
+            parent = await self.assistant.get(origin, draft_id) if in_place else None
             job = await self.assistant.remix(origin, draft_id, action, value)  # type: ignore[arg-type]
         except Exception as exc:
             if in_place:

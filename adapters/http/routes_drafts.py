@@ -48,13 +48,14 @@ def draft_view(draft: StoredDraft) -> dict[str, Any]:
 
 
 def _not_found(draft_id: str) -> ApiError:
-    return ApiError(404, f"no draft with id '{draft_id}'", "not_found_error", "id")
+    """The same answer for an unknown id and for another tenant's draft (bot.tenancy)."""
+    return ApiError(404, f"no such draft: '{draft_id}'", "not_found_error", "id")
 
 
 async def get_draft(request: web.Request) -> web.Response:
     draft_id = request.match_info["draft_id"]
     try:
-        draft = await request.app[SERVICE].assistant.get(draft_id)
+        draft = await request.app[SERVICE].assistant.get(http_origin(request), draft_id)
     except DraftNotFound as exc:
         raise _not_found(draft_id) from exc
     return web.json_response(draft_view(draft))

@@ -40,9 +40,12 @@ def request_id(request: web.Request) -> str:
 
 
 def http_origin(request: web.Request) -> Origin:
-    """The API-key hash (or, with auth off, the client address) is both user and workspace."""
-    caller = request.app[GUARD].authenticate(request)
-    return Origin(front_door="http", user_id=caller, workspace_id=caller)
+    """The API-key hash is both user and workspace (bot.tenancy: the key's brand or the key is the
+    tenant). With keys off the client address is the user and there is no workspace: the local
+    `default` tenant."""
+    guard = request.app[GUARD]
+    caller = guard.authenticate(request)
+    return Origin(front_door="http", user_id=caller, workspace_id=caller if guard.enabled else None)
 
 
 def stored_response(stored: StoredDraft, catalog: Catalog) -> dict[str, Any]:

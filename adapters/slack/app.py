@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
@@ -28,6 +29,7 @@ from bot.catalog import Catalog
 log = logging.getLogger(__name__)
 
 LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>")
+NOT_INSTALLED = "PostPulse is not installed in this Slack workspace."
 
 
 def make_client(settings: SlackSettings, budget: UpdateBudget) -> AsyncWebClient:
@@ -75,6 +77,19 @@ def build_app(runtime: SlackRuntime) -> AsyncApp:
         process_before_response=False,
         name="postpulse",
     )
+
+    @app.middleware
+    async def this_workspace_only(
+        context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
+        """The app is installed in one workspace (its team comes from auth.test). A signed payload
+        for any other team (a distributed app's signing secret is shared) is refused, before any
+        listener runs: nothing is stored, generated or posted. bot.tenancy keys drafts by team."""
+        installed = context.authorize_result.team_id if context.authorize_result is not None else None
+        if installed is not None and context.team_id != installed:
+            log.warning("refused a Slack payload for another workspace (team %r)", context.team_id)
+            return BoltResponse(status=200, body=NOT_INSTALLED)
+        return await next()
 
     @app.command(settings.tuning.command)
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:

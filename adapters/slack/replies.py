@@ -189,7 +189,7 @@ class Replies:
             )
         except Exception as exc:
             await updater.close()
-            await self._undo(where, ts, parent)
+            await self._undo(origin, where, ts, parent)
             await self.notice(where, exc)
             return
         await updater.finish(*blocks.final_message(draft, self.catalog))
@@ -282,11 +282,11 @@ class Replies:
         )
         await updater.finish(*blocks.final_message(draft, self.catalog))
 
-    async def _undo(self, where: Where, ts: str, parent: str | None) -> None:
+    async def _undo(self, origin: Origin, where: Where, ts: str, parent: str | None) -> None:
         """A generation failed: a remix puts its parent back, a fresh draft removes its placeholder."""
         try:
             if parent is not None:
-                text, blocks_ = blocks.final_message(await self.assistant().get(parent), self.catalog)
+                text, blocks_ = blocks.final_message(await self.assistant().get(origin, parent), self.catalog)
                 await self.client.chat_update(channel=where.channel, ts=ts, text=text, blocks=blocks_)
             else:
                 await self.client.chat_delete(channel=where.channel, ts=ts)

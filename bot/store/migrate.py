@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections.abc import Mapping
 from pathlib import Path
 
 from alembic import command
@@ -55,9 +56,10 @@ def _current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def _upgrade(connection: Connection, target: str) -> None:
+def _upgrade(connection: Connection, target: str, key_tenants: Mapping[str, str]) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
+    config.attributes["key_tenants"] = dict(key_tenants)  # read by 0003_tenants
     command.upgrade(config, target)
 
 
@@ -72,7 +74,10 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         return await connection.run_sync(_current)
 
 
-async def upgrade(engine: AsyncEngine, target: str = "head") -> None:
+async def upgrade(
+    engine: AsyncEngine, target: str = "head", *, key_tenants: Mapping[str, str] | None = None
+) -> None:
+    """`key_tenants`: API key id -> tenant, for drafts made before tenants were stored (0003)."""
     url = engine.url.render_as_string(hide_password=False)
     file = sqlite_file(url)
     # Taken in a worker thread: a second store opening in this same process must wait without
@@ -87,7 +92,7 @@ async def upgrade(engine: AsyncEngine, target: str = "head") -> None:
         async with _process_lock(), engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY})
-            await connection.run_sync(_upgrade, target)
+            await connection.run_sync(_upgrade, target, key_tenants or {})
     except Exception as exc:
         if target == "head" and await _wait_for_head(engine):
             log.info("another process migrated %s to %s first", redact(url), head_revision())

@@ -22,6 +22,7 @@ class DraftRow(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     parent_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("drafts.id"), index=True)
     action: Mapped[str | None] = mapped_column(String(16))
+    tenant: Mapped[str] = mapped_column(String(160), index=True)  # bot.tenancy: every lookup filters on it
     front_door: Mapped[str] = mapped_column(String(16))
     user_id: Mapped[str] = mapped_column(String(128))
     user_name: Mapped[str | None] = mapped_column(String(128))
@@ -54,7 +55,8 @@ class VariantRow(Base):
 
 
 class RatingRow(Base):
-    """Every rating ever given is kept; the latest per (draft, variant, user) is the verdict."""
+    """Every rating ever given is kept; the latest per (draft, variant, user) is the verdict. Its
+    tenant is its draft's (ratings, choices and variants reach it through draft_id)."""
 
     __tablename__ = "ratings"
     __table_args__ = (Index("ix_ratings_draft_variant_user", "draft_id", "variant", "user_id"),)

@@ -20,6 +20,8 @@ from engine.backends.transformers.async_engine import AsyncEngine
 from engine.backends.transformers.loading import LoadedModel
 from engine.config import EngineConfig
 from engine.errors import EngineNotReady, EngineOverloaded
+from tests.bot.store.support import children as store_children
+from tests.bot.store.support import rating_rows
 
 pytestmark = pytest.mark.model
 
@@ -70,7 +72,7 @@ async def test_slash_command_streams_then_stores(assistant: Assistant, store: St
     deltas, stored = await _run(job)
     assert deltas and {d.index for d in deltas} == {0, 1}  # previews of the 2 variants, not the n candidates
     assert len(stored.variants) == 2 and all(v.text for v in stored.variants)
-    again = await store.get_draft(stored.id)
+    again = await store.drafts.get(stored.id, "slack:T1")
     assert again.variants == stored.variants and again.brief == stored.brief
     assert (
         again.origin.user_id == "U1" and again.origin.workspace_id == "T1" and again.origin.channel_id == "C1"
@@ -140,13 +142,13 @@ async def test_workspace_seeds_from_config(
 
 
 async def test_duplicate_delivery_starts_one_draft(assistant: Assistant, store: Store) -> None:
-    before = len(await store.feedback())
+    before = len(await store.feedback.export())
     first = await assistant.handle(channel(delivery="Ev-dup-1"), f"{TINY} Flash sale")
     with pytest.raises(DuplicateDelivery):
         await assistant.handle(channel(delivery="Ev-dup-1"), f"{TINY} Flash sale")
     _, stored = await _run(first)
-    assert (await store.get_draft(stored.id)).id == stored.id
-    assert len(await store.feedback()) == before  # nothing else was rated or written
+    assert (await store.drafts.get(stored.id, stored.tenant)).id == stored.id
+    assert len(await store.feedback.export()) == before  # nothing else was rated or written
 
 
 async def test_remix_actions_link_to_the_parent(assistant: Assistant, store: Store) -> None:
@@ -169,7 +171,7 @@ async def test_remix_actions_link_to_the_parent(assistant: Assistant, store: Sto
     assert results["shorter"].brief.max_length < parent.brief.max_length <= results["longer"].brief.max_length
     assert results["tone"].brief.tone == "witty" and results["platform"].brief.platform == "linkedin"
     assert results["platform"].platform_limit == 3000
-    children = await store.children(parent.id)
+    children = await store_children(store, parent.id)
     assert [a for _, a in children] == ["regenerate", "shorter", "longer", "tone", "platform"]
     with pytest.raises(InvalidOption) as info:
         await assistant.remix(channel(), parent.id, "tone", "casul")
@@ -187,7 +189,7 @@ async def test_ratings_and_choices(assistant: Assistant, store: Store) -> None:
     updated = await assistant.rate(channel("U2"), draft.id, 2, "down")
     updated = await assistant.rate(channel("U1"), draft.id, 0, "down")  # changed her mind: latest wins
     assert updated.ratings == {0: "down", 2: "down"}
-    assert len(await store.rating_rows(draft.id)) == 3  # every row kept
+    assert len(await rating_rows(store, draft.id)) == 3  # every row kept
     chosen = await assistant.choose(channel(), draft.id, 1)
     assert chosen.chosen_variant == 1 and chosen.post == chosen.variants[1]
     with pytest.raises(InvalidOption, match="between 0 and 2"):
@@ -196,7 +198,7 @@ async def test_ratings_and_choices(assistant: Assistant, store: Store) -> None:
         await assistant.rate(channel(), draft.id, 0, "meh")  # type: ignore[arg-type]
     with pytest.raises(DraftNotFound):
         await assistant.choose(channel(), "0" * 32, 0)
-    assert (await assistant.get(draft.id)).chosen_variant == 1
+    assert (await assistant.get(channel(), draft.id)).chosen_variant == 1
 
 
 async def test_form_fields_and_prompt_grammar(assistant: Assistant) -> None:

@@ -40,14 +40,14 @@ async def _fill(store: Store) -> dict[str, str]:
         "Trails are calling, and the Ridge answers. Try it this weekend.",
     )
     for draft in (d1, d2, d3):
-        await store.add_draft(draft)
-    await store.add_rating(d1.id, 0, "up", U1)
-    await store.add_rating(d1.id, 1, "up", U1)
-    await store.add_rating(d1.id, 1, "down", U1)  # U1 changed her mind: down counts
-    await store.add_rating(d1.id, 1, "down", U2)
-    await store.add_rating(d2.id, 0, "down", U1)
-    await store.add_rating(d3.id, 0, "up", U2)  # approved, so the pick says nothing against it
-    await store.add_choice(d3.id, 2, U1)
+        await store.drafts.add(draft)
+    await store.feedback.add_rating(d1.id, 0, "up", U1)
+    await store.feedback.add_rating(d1.id, 1, "up", U1)
+    await store.feedback.add_rating(d1.id, 1, "down", U1)  # U1 changed her mind: down counts
+    await store.feedback.add_rating(d1.id, 1, "down", U2)
+    await store.feedback.add_rating(d2.id, 0, "down", U1)
+    await store.feedback.add_rating(d3.id, 0, "up", U2)  # approved, so the pick says nothing against it
+    await store.feedback.add_choice(d3.id, 2, U1)
     return {"d1": d1.id, "d2": d2.id, "d3": d3.id}
 
 

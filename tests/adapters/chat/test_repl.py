@@ -13,7 +13,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from bot.records import StoredDraft
+from bot.records import DEFAULT_TENANT, StoredDraft
 from bot.store import database_url, open_store
 
 pytestmark = pytest.mark.model
@@ -127,7 +127,7 @@ def test_brief_streams_then_remix_choose_rate_and_exit(tmp_path: Path) -> None:
 async def _stored(tmp_path: Path, *ids: str) -> list[StoredDraft]:
     store = await open_store(database_url(None, str(tmp_path / "drafts.db")))
     try:
-        return [await store.get_draft(draft_id) for draft_id in ids]
+        return [await store.drafts.get(draft_id, DEFAULT_TENANT) for draft_id in ids]
     finally:
         await store.close()
 

@@ -94,11 +94,11 @@ async def test_help_and_channel_defaults(
         assert "cyclists in Leeds" in shown
         assert h.service.store is not None
         guild, channel = h.fake.guilds[0].id, h.fake.guilds[0].channel_ids[0]
-        saved = await h.service.store.get_defaults("discord", guild, channel)
+        saved = await h.service.store.defaults.get("discord", guild, channel)
         assert saved["tone"] == "witty" and saved["audience"] == "cyclists in Leeds"
         clear = await h.send(h.fake.command("postpulse-defaults", {"action": "clear"}))
         await reply_text(h, clear, "Cleared")
-        assert await h.service.store.get_defaults("discord", guild, channel) == {}
+        assert await h.service.store.defaults.get("discord", guild, channel) == {}
         empty = await h.send(h.fake.command("postpulse-defaults", {"action": "set"}))
         [callback] = await h.fake.wait_for(lambda: h.fake.callbacks_for(empty))
         assert "Pick at least one option" in callback.data["content"]

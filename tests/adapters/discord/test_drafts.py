@@ -21,6 +21,8 @@ from tests.adapters.discord.support import (
     running,
     tuned,
 )
+from tests.bot.store.support import children as store_children
+from tests.bot.store.support import rating_rows
 from tests.fakes.discord_api import (
     CALLBACK_DEFERRED,
     CALLBACK_DEFERRED_UPDATE,
@@ -80,7 +82,7 @@ async def test_command_defers_streams_and_finishes_with_buttons(
 
         assert "▌" not in final["content"] and INFO_LINE.search(final["content"]), final["content"]
         draft_id = draft_id_of(final)
-        stored = await h.service.assistant.get(draft_id)
+        stored = await h.service.store.drafts.get(draft_id, f"discord:{guild.id}")  # type: ignore[union-attr]
         assert stored.brief.tone == "casual" and stored.brief.platform == "x"
         assert stored.brief.max_length == 16, "length:16 inside the prompt is the grammar's"
         assert stored.brief.prompt == "A spring sale at a bike shop"
@@ -103,7 +105,7 @@ async def test_every_button_with_its_store_rows(
     app_config: AppConfig, engine: AsyncEngine, tmp_path: Path
 ) -> None:
     async with running(tuned(app_config), engine, tmp_path / "drafts.db") as h:
-        fake, assistant = h.fake, h.service.assistant
+        fake = h.fake
         cmd = await h.send(
             fake.command(
                 "postpulse",
@@ -112,7 +114,9 @@ async def test_every_button_with_its_store_rows(
         )
         message = await finished(h, cmd)
         draft_id = draft_id_of(message)
-        parent = await assistant.get(draft_id)
+        store, tenant = h.service.store, f"discord:{fake.guilds[0].id}"
+        assert store is not None
+        parent = await store.drafts.get(draft_id, tenant)
 
         up = await h.send(fake.click(message, f"pp:up:{draft_id}:0"))
         await private_reply(h, up, "Thanks — saved for variant 1")
@@ -121,11 +125,11 @@ async def test_every_button_with_its_store_rows(
         use = await h.send(fake.click(message, f"pp:use:{draft_id}:0"))
         chosen = await private_reply(h, use, "Variant 1 it is")
         assert parent.variants[0].text.strip() in chosen["content"]
-        assert store_rows(await h.service.store.rating_rows(draft_id)) == [  # type: ignore[union-attr]
+        assert store_rows(await rating_rows(store, draft_id)) == [
             (0, "up", "2200000000000000001"),
             (0, "down", "2200000000000000009"),
         ]
-        assert (await assistant.get(draft_id)).chosen_variant == 0
+        assert (await store.drafts.get(draft_id, tenant)).chosen_variant == 0
         for click in (up, down, use):
             [cb] = fake.callbacks_for(click)
             assert cb.type == CALLBACK_DEFERRED and cb.data["flags"] & FLAG_EPHEMERAL
@@ -141,9 +145,9 @@ async def test_every_button_with_its_store_rows(
             await fake.wait_for(lambda c=click: remix_final(fake, c, draft_id), GENERATION_TIMEOUT)
             [cb] = fake.callbacks_for(click)
             assert cb.type == CALLBACK_DEFERRED_UPDATE, "a live message is rewritten in place"
-        children = dict(await h.service.store.children(draft_id))  # type: ignore[union-attr]
+        children = dict(await store_children(store, draft_id))
         assert sorted(a for a in children.values() if a) == ["longer", "regenerate", "shorter", "tone"]
-        by_action = {action: await assistant.get(child) for child, action in children.items()}
+        by_action = {action: await store.drafts.get(child, tenant) for child, action in children.items()}
         assert by_action["tone"].brief.tone == "witty"
         assert (
             by_action["shorter"].brief.max_length
@@ -192,7 +196,7 @@ async def test_after_a_restart_a_week_old_message_still_works(
             week_old = fake.backdate(message["id"], 7 * 24 * 3600)
             up = await h.send(fake.click(week_old, f"pp:up:{draft_id}:0"))
             await private_reply(h, up, "Thanks")
-            assert [r.rating for r in await h.service.store.rating_rows(draft_id)] == ["up"]  # type: ignore[union-attr]
+            assert [r.rating for r in await rating_rows(h.service.store, draft_id)] == ["up"]  # type: ignore[arg-type]
 
             regen = await h.send(fake.click(week_old, f"pp:regenerate:{draft_id}"))
             # Meanwhile, a draft whose own token dies mid-stream carries on as a channel message.
@@ -209,7 +213,7 @@ async def test_after_a_restart_a_week_old_message_still_works(
             remixed = await finished(h, regen)
             assert remixed["id"] != week_old["id"] and draft_id_of(remixed) != draft_id
             assert fake.messages[week_old["id"]]["content"] == old_content, "the old message is left alone"
-            child = await h.service.assistant.get(draft_id_of(remixed))
+            child = await h.service.store.drafts.get(draft_id_of(remixed), f"discord:{fake.guilds[0].id}")  # type: ignore[union-attr]
             assert child.parent_id == draft_id and child.action == "regenerate"
 
             channel_id = late["channel_id"]

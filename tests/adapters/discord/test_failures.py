@@ -35,13 +35,14 @@ async def stored_draft(h: Harness, text: str = "Spring sale: ride further.") -> 
         brief=Brief(prompt="A spring sale", platform="x", tone="casual", max_length=24),
         variants=[Post(text, len(text.split()), len(text), [], False)],
         origin=Origin("discord", "2200000000000000001", workspace_id=h.fake.guilds[0].id),
+        tenant=f"discord:{h.fake.guilds[0].id}",  # bot.tenancy: the guild's
         model="test",
         generation_seconds=1.0,
         created_at=datetime.now(UTC),
         platform_limit=280,
     )
     assert h.service.store is not None
-    await h.service.store.add_draft(draft)
+    await h.service.store.drafts.add(draft)
     return draft
 
 

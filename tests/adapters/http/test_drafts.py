@@ -13,7 +13,9 @@ import httpx
 import pytest
 from httpx_sse import aconnect_sse
 
+from bot.records import DEFAULT_TENANT
 from tests.adapters.http.support import SHORT, Server
+from tests.bot.store.support import rating_rows
 
 pytestmark = pytest.mark.model
 
@@ -64,10 +66,10 @@ async def test_rating_and_choice_are_stored(server: Server, client: aiohttp.Clie
     assert status == 200 and chosen["chosen_variant"] == 1
     store = server.service.store
     assert store is not None
-    rows = await store.rating_rows(made["draft_id"])  # acknowledged = committed
+    rows = await rating_rows(store, made["draft_id"])  # acknowledged = committed
     assert [(r.variant, r.rating, r.front_door) for r in rows] == [(1, "up", "http"), (0, "down", "http")]
     assert rows[0].user_id == "addr:127.0.0.1"  # auth off: the client address is the user
-    assert (await store.get_draft(made["draft_id"])).chosen_variant == 1
+    assert (await store.drafts.get(made["draft_id"], DEFAULT_TENANT)).chosen_variant == 1  # keys off
 
 
 async def test_remix_makes_a_linked_draft(server: Server, client: aiohttp.ClientSession) -> None:

@@ -16,6 +16,7 @@ from adapters.http.state import GUARD
 from bot.catalog import Catalog
 from bot.config import AppConfig
 from bot.postprocess import HASHTAG
+from bot.records import DEFAULT_TENANT
 from bot.store import database_url, open_store
 from engine.backends.transformers.async_engine import AsyncEngine
 from engine.interface import Engine
@@ -298,7 +299,8 @@ async def test_remix_replaces_the_draft_and_ratings_are_stored(
 
     store = await open_store(database_url(None, playground_config.store.path))
     try:
-        shorter, witty = await store.get_draft(shorter_id), await store.get_draft(witty_id)
+        shorter = await store.drafts.get(shorter_id, DEFAULT_TENANT)
+        witty = await store.drafts.get(witty_id, DEFAULT_TENANT)
     finally:
         await store.close()
     assert shorter.parent_id == first_id and shorter.action == "shorter"

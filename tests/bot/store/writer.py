@@ -19,7 +19,9 @@ async def main(url: str, draft_id: str, count: int, user: str) -> None:
     written = 0
     try:
         while count == 0 or written < count:
-            rating_id = await store.add_rating(draft_id, written % 2, "up" if written % 3 else "down", origin)
+            rating_id = await store.feedback.add_rating(
+                draft_id, written % 2, "up" if written % 3 else "down", origin
+            )
             sys.stdout.write(f"ack {rating_id}\n")
             sys.stdout.flush()
             written += 1

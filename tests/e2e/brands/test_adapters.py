@@ -13,6 +13,7 @@ import pytest_asyncio
 
 from adapters.runtime import Runtime, build_runtime
 from bot.assistant import DraftJob, StoredDraft
+from bot.brands import api_key_id
 from bot.config import AppConfig, load_config
 from bot.records import Origin
 from bot.service import BotService
@@ -75,7 +76,7 @@ async def test_each_workspace_gets_its_brand_adapter(service: BotService) -> Non
     # Recorded durably: the rows say the same when read back.
     assert service.store is not None
     for stored in (acme, globex, guild, other):
-        assert (await service.store.get_draft(stored.id)).adapter == stored.adapter
+        assert (await service.store.drafts.get(stored.id, stored.tenant)).adapter == stored.adapter
     # Written by that adapter: greedy decoding of one brief, so only the weights differ.
     assert acme.variants[0].text != globex.variants[0].text
     assert globex.variants[0].text == guild.variants[0].text
@@ -98,5 +99,7 @@ async def test_an_api_key_maps_to_its_brand_over_http(runtime: Runtime) -> None:
         plain = await client.post(url, json=body, headers={"X-API-Key": "plain-key"})
         assert branded.status == 200 and plain.status == 200, await branded.text()
         assert service.store is not None
-        assert (await service.store.get_draft((await branded.json())["draft_id"])).adapter == "acme"
-        assert (await service.store.get_draft((await plain.json())["draft_id"])).adapter is None
+        acme = await service.store.drafts.get((await branded.json())["draft_id"], "brand:acme")
+        assert acme.adapter == "acme"
+        plain_key = api_key_id("plain-key")  # an unmapped key is its own tenant
+        assert (await service.store.drafts.get((await plain.json())["draft_id"], plain_key)).adapter is None

@@ -1,0 +1,99 @@
+"""Ratings and "use this" picks, and their export for training (training/feedback.py).
+
+Insert-only: nothing is updated in place, so a crash can lose at most an unacknowledged row and the
+export sees every verdict ever given. Callers check the draft's tenant first (bot.assistant reads
+the draft through DraftRepository.get); the export is the operator's, across tenants.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.brief import Brief
+from bot.records import DraftFeedback, Origin, RatingValue, VariantFeedback
+from bot.store.database import utc
+from bot.store.models import ChoiceRow, DraftRow, RatingRow, VariantRow
+
+
+class FeedbackRepository:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def add_rating(self, draft_id: str, variant: int, rating: RatingValue, origin: Origin) -> int:
+        """Insert one rating row and commit; returns its id (the acknowledgement)."""
+        row = RatingRow(
+            draft_id=draft_id,
+            variant=variant,
+            rating=rating,
+            front_door=origin.front_door,
+            user_id=origin.user_id,
+            created_at=datetime.now(UTC),
+        )
+        async with self._sessions.begin() as session:
+            session.add(row)
+        return row.id
+
+    async def add_choice(self, draft_id: str, variant: int, origin: Origin) -> None:
+        async with self._sessions.begin() as session:
+            session.add(
+                ChoiceRow(
+                    draft_id=draft_id,
+                    variant=variant,
+                    front_door=origin.front_door,
+                    user_id=origin.user_id,
+                    created_at=datetime.now(UTC),
+                )
+            )
+
+    async def export(self, since: datetime | None = None) -> list[DraftFeedback]:
+        """Drafts with at least one rating or choice (given at or after `since`), with each variant's
+        verdict: every user's latest rating counted once. One pass over each result set."""
+        rq = select(RatingRow.draft_id, RatingRow.variant, RatingRow.user_id, RatingRow.rating).order_by(
+            RatingRow.id
+        )
+        cq = select(ChoiceRow.draft_id, ChoiceRow.variant).order_by(ChoiceRow.id)
+        if since is not None:
+            rq = rq.where(RatingRow.created_at >= since)
+            cq = cq.where(ChoiceRow.created_at >= since)
+        async with self._sessions() as session:
+            ratings = (await session.execute(rq)).all()
+            chosen = {c.draft_id: c.variant for c in (await session.execute(cq)).all()}  # the latest wins
+            ids = sorted({r.draft_id for r in ratings} | set(chosen))
+            if not ids:
+                return []
+            drafts = (await session.scalars(select(DraftRow).where(DraftRow.id.in_(ids)))).all()
+            variants = (
+                await session.scalars(
+                    select(VariantRow).where(VariantRow.draft_id.in_(ids)).order_by(VariantRow.index)
+                )
+            ).all()
+        latest: dict[tuple[str, int, str], str] = {}
+        for r in ratings:  # in insertion order: a user's last rating of a variant is their verdict
+            latest[(r.draft_id, r.variant, r.user_id)] = r.rating
+        votes: Counter[tuple[str, int, str]] = Counter((d, i, value) for (d, i, _), value in latest.items())
+        items: defaultdict[str, list[VariantFeedback]] = defaultdict(list)
+        for v in variants:
+            items[v.draft_id].append(
+                VariantFeedback(
+                    index=v.index,
+                    text=v.text,
+                    ups=votes[(v.draft_id, v.index, "up")],
+                    downs=votes[(v.draft_id, v.index, "down")],
+                    chosen=chosen.get(v.draft_id) == v.index,
+                )
+            )
+        by_id = {d.id: d for d in drafts}
+        return [
+            DraftFeedback(
+                draft_id=draft_id,
+                brief=Brief.model_validate(by_id[draft_id].brief),
+                created_at=utc(by_id[draft_id].created_at),
+                variants=items[draft_id],
+                chosen_variant=chosen.get(draft_id),
+            )
+            for draft_id in ids
+        ]

@@ -5,6 +5,7 @@ The engine owns `model` and `engine`; the rest (catalogues, HTTP, store, chat ad
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ ENV_OVERRIDES: dict[str, str] = {
     "POSTPULSE_VLLM_ADAPTER_MODE": "engine.vllm.adapter_mode",  # lora on GPUs (the gpu image sets it)
     # POSTPULSE_OPENAI_API_KEY is the remote server's key: a secret, so it never enters the config. The
     # openai backend reads the variable that engine.openai.api_key_env names (that one by default).
+    "POSTPULSE_ALLOWED_HOSTS": "http.allowed_hosts",  # comma-separated public host names
+    "POSTPULSE_TRUSTED_PROXIES": "http.trusted_proxies",  # comma-separated proxy addresses/networks
     "DATABASE_URL": "store.url",
     "POSTPULSE_DISCORD_SHARD_COUNT": "discord.shard_count",
     "POSTPULSE_DISCORD_SHARD_IDS": "discord.shard_ids",
@@ -51,6 +54,40 @@ class HttpConfig(_Strict):
     max_body_bytes: int = Field(65536, ge=1024)
     api_keys_env: str = "POSTPULSE_API_KEYS"
     rate_limit_per_minute: int = Field(120, ge=0)
+    # Host names the server answers to besides localhost names and IP literals (DNS rebinding):
+    # the public name Slack and browsers use, e.g. ["postpulse.example.com"]; ["*"] turns the check off.
+    allowed_hosts: list[str] = []
+    # Slow clients (adapters/http/limits.py): a request head must arrive within header_timeout_s of
+    # the connection opening, a body within body_timeout_s of its head; an idle keep-alive
+    # connection closes after keepalive_timeout_s; at most max_connections are open at once.
+    header_timeout_s: float = Field(10.0, gt=0, le=300)
+    body_timeout_s: float = Field(30.0, gt=0, le=600)
+    keepalive_timeout_s: float = Field(30.0, gt=0, le=3600)
+    max_connections: int = Field(1000, ge=1)
+    # After auth_failures_per_window wrong or missing keys from one client address within
+    # auth_failure_window_s, that address gets 429 until the window passes; 0 turns it off.
+    auth_failures_per_window: int = Field(10, ge=0)
+    auth_failure_window_s: float = Field(60.0, gt=0)
+    # Proxies (addresses or networks) whose X-Forwarded-For names the client (the compose file's Caddy).
+    trusted_proxies: list[str] = []
+
+    @field_validator("allowed_hosts", "trusted_proxies", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        """POSTPULSE_ALLOWED_HOSTS / POSTPULSE_TRUSTED_PROXIES arrive as `a,b`."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return [] if value is None else value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{item!r} is not an IP address or network") from exc
+        return value
 
 
 class StoreConfig(_Strict):

@@ -26,7 +26,13 @@ from bot.config import HttpConfig
 log = logging.getLogger(__name__)
 
 _BUSY_BODY = json.dumps(
-    {"error": {"message": "too many open connections; retry shortly", "type": "overloaded_error", "param": None}}
+    {
+        "error": {
+            "message": "too many open connections; retry shortly",
+            "type": "overloaded_error",
+            "param": None,
+        }
+    }
 ).encode()
 BUSY = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"

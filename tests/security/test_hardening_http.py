@@ -33,7 +33,10 @@ def _json_error(answer_body: object) -> dict[str, object]:
     ],
 )
 async def test_non_ascii_keys_get_401_not_500(
-    app_config: AppConfig, engine: AsyncEngine, catalog: Catalog, header: bytes,
+    app_config: AppConfig,
+    engine: AsyncEngine,
+    catalog: Catalog,
+    header: bytes,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -46,7 +49,10 @@ async def test_non_ascii_keys_get_401_not_500(
 
 @pytest.mark.parametrize("tail", [b"\x00", b"\x00\x01", b"\x7f"])
 async def test_a_key_with_control_bytes_never_reaches_the_log(
-    app_config: AppConfig, engine: AsyncEngine, catalog: Catalog, tail: bytes,
+    app_config: AppConfig,
+    engine: AsyncEngine,
+    catalog: Catalog,
+    tail: bytes,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -61,13 +67,17 @@ async def test_oversized_headers_get_a_4xx_and_no_traceback(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     async with keyed_server(app_config, engine, catalog) as server:
-        big = await raw(server, get("/v1/models", b"X-Filler: " + b"a" * 20_000, b"X-API-Key: " + KEY_A.encode()))
+        big = await raw(
+            server, get("/v1/models", b"X-Filler: " + b"a" * 20_000, b"X-API-Key: " + KEY_A.encode())
+        )
         many = await raw(server, get("/v1/models", *[b"X-H%d: v" % i for i in range(300)]))
     assert 400 <= big.status < 500 and 400 <= many.status < 500
     assert not leaks(caplog.records, KEY_A, KEY_B)
 
 
-async def test_only_our_hosts_are_answered(app_config: AppConfig, engine: AsyncEngine, catalog: Catalog) -> None:
+async def test_only_our_hosts_are_answered(
+    app_config: AppConfig, engine: AsyncEngine, catalog: Catalog
+) -> None:
     """DNS rebinding: a page on evil.example whose name now points at 127.0.0.1 sends Host: evil.example."""
     key = b"X-API-Key: " + KEY_A.encode()
     async with keyed_server(app_config, engine, catalog, allowed_hosts=["postpulse.example.com"]) as server:
@@ -75,7 +85,13 @@ async def test_only_our_hosts_are_answered(app_config: AppConfig, engine: AsyncE
         evil_page = await raw(server, get("/", host=b"evil.example:8080"))
         ok = [
             await raw(server, get("/v1/models", key, host=host))
-            for host in (b"localhost:8080", b"127.0.0.1", b"[::1]:8080", b"postpulse.example.com", b"10.0.0.7:8080")
+            for host in (
+                b"localhost:8080",
+                b"127.0.0.1",
+                b"[::1]:8080",
+                b"postpulse.example.com",
+                b"10.0.0.7:8080",
+            )
         ]
         probe = await raw(server, get("/health", host=b"evil.example"))  # orchestrators' probes stay open
     assert evil.status == 421 and evil_page.status == 421
@@ -111,7 +127,12 @@ async def test_the_page_carries_security_headers(
         assert answer.headers["x-content-type-options"] == "nosniff"
         assert answer.headers["x-frame-options"] == "DENY"
     csp = page.headers["content-security-policy"]
-    for directive in ("default-src 'self'", "script-src 'self'", "frame-ancestors 'none'", "object-src 'none'"):
+    for directive in (
+        "default-src 'self'",
+        "script-src 'self'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+    ):
         assert directive in csp
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
 
@@ -132,8 +153,11 @@ async def test_prompts_without_a_visible_character_get_422(
 ) -> None:
     body = json.dumps({"prompt": prompt, "max_length": 2}).encode()
     head = get(
-        "/generate-text", b"X-API-Key: " + KEY_A.encode(), b"Content-Type: application/json",
-        b"Content-Length: %d" % len(body), method=b"POST",
+        "/generate-text",
+        b"X-API-Key: " + KEY_A.encode(),
+        b"Content-Type: application/json",
+        b"Content-Length: %d" % len(body),
+        method=b"POST",
     )
     async with keyed_server(app_config, engine, catalog) as server:
         answer = await raw(server, head, body)

@@ -171,6 +171,31 @@ class AppConfig(BaseModel):
     quality: QualityConfig = QualityConfig()  # prompt format, best-of-n (bot.quality)
     config_dir: Path = CONFIG_DIR
 
+    @model_validator(mode="after")
+    def _possible(self) -> AppConfig:
+        """Combinations each valid alone that would fail every request at run time: refuse them at
+        start-up, naming the keys, rather than answer each draft with a 422 about an internal field."""
+        engine, problems = self.engine, []
+        # The in-process engine refuses more sequences at once than max_batch_size; vLLM falls back to it.
+        if engine.backend == "transformers" or (engine.backend == "vllm" and engine.vllm.fallback):
+            need = self.quality.candidates("transformers", engine.max_variants)
+            if need > engine.max_batch_size:
+                problems.append(
+                    f"engine.max_batch_size ({engine.max_batch_size}) is below the {need} sequences a draft "
+                    f"of engine.max_variants ({engine.max_variants}) samples with "
+                    f"quality.best_of.transformers ({self.quality.best_of.get('transformers', 1)}, at most "
+                    f"quality.max_candidates = {self.quality.max_candidates} in all): raise "
+                    "engine.max_batch_size or lower the others"
+                )
+        if engine.default_max_new_tokens > engine.max_new_tokens_cap:
+            problems.append(
+                f"engine.default_max_new_tokens ({engine.default_max_new_tokens}) is above "
+                f"engine.max_new_tokens_cap ({engine.max_new_tokens_cap}): every draft without a length "
+                "would be refused"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 def _set_dotted(data: dict[str, Any], dotted: str, value: str) -> None:

@@ -97,34 +97,43 @@ class Guard:
     def enabled(self) -> bool:
         return bool(self._keys)
 
-    def _given(self, request: web.Request) -> bytes | None:
-        """The key as bytes. aiohttp hands header values over as text decoded with surrogateescape,
-        so any bytes a client sends (non-ASCII, invalid UTF-8) go back to bytes without an error."""
+    def _given(self, request: web.Request) -> list[bytes]:
+        """Every key the request presents, as bytes. aiohttp hands header values over as text
+        decoded with surrogateescape, so any bytes a client sends (non-ASCII, invalid UTF-8) go back
+        to bytes without an error. A non-Bearer Authorization (a proxy's Basic) is not a key."""
+        given: list[str] = []
         auth = request.headers.get("Authorization", "")
-        given = auth[7:].strip() if auth[:7].lower() == "bearer " else request.headers.get("X-API-Key")
-        return None if given is None else given.encode("utf-8", "surrogateescape")
+        if auth[:7].lower() == "bearer ":
+            given.append(auth[7:].strip())
+        if "X-API-Key" in request.headers:
+            given.append(request.headers["X-API-Key"])
+        return [key.encode("utf-8", "surrogateescape") for key in given]
+
+    def _known(self, candidate: bytes) -> bool:
+        matched = False
+        for key in self._keys:  # check every key, so timing does not tell which one matched
+            matched |= hmac.compare_digest(candidate, key)
+        return matched
 
     def authenticate(self, request: web.Request) -> str:
-        """The caller's identity, or ApiError 401."""
+        """The caller's identity, or ApiError 401. A request presenting keys in both headers must
+        present the same valid key twice: a wrong or different one beside a right one is refused, so
+        no header is silently ignored and no request speaks for two callers."""
         if not self._keys:
             return "addr:" + request.app[GUARDS].client_address(request)
         given = self._given(request)
-        if not given:
+        if not any(given):
             raise ApiError(
                 401,
                 "missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
                 "authentication_error",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        candidate = given
-        matched = False
-        for key in self._keys:  # check every key, so timing does not tell which one matched
-            matched |= hmac.compare_digest(candidate, key)
-        if not matched:
+        if len(set(given)) > 1 or not all([self._known(candidate) for candidate in given]):  # check all
             raise ApiError(
                 401, "invalid API key", "authentication_error", headers={"WWW-Authenticate": "Bearer"}
             )
-        return caller_id(given.decode("utf-8", "surrogateescape"))
+        return caller_id(given[0].decode("utf-8", "surrogateescape"))
 
 
 @web.middleware

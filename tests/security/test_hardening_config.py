@@ -53,5 +53,5 @@ def test_http_limits_come_from_the_environment_too(tmp_config_dir: Path) -> None
     http = load_config(tmp_config_dir / "default.yaml", env=env).http
     assert http.allowed_hosts == ["postpulse.example.com", "*.example.org"]
     assert http.trusted_proxies == ["10.0.0.0/8"]
-    with pytest.raises(ConfigError, match="http.trusted_proxies"):
+    with pytest.raises(ConfigError, match=r"http\.trusted_proxies"):
         load_config(tmp_config_dir / "default.yaml", env={"POSTPULSE_TRUSTED_PROXIES": "not-an-address"})

@@ -47,6 +47,20 @@ async def test_non_ascii_keys_get_401_not_500(
     assert not leaks(caplog.records, KEY_A, KEY_B)
 
 
+async def test_a_wrong_key_beside_a_right_one_is_refused(
+    app_config: AppConfig, engine: AsyncEngine, catalog: Catalog
+) -> None:
+    bearer_a = b"Authorization: Bearer " + KEY_A.encode()
+    async with keyed_server(app_config, engine, catalog) as server:
+        wrong = await raw(server, get("/v1/models", bearer_a, b"X-API-Key: wrong"))
+        other = await raw(server, get("/v1/models", bearer_a, b"X-API-Key: " + KEY_B.encode()))
+        same = await raw(server, get("/v1/models", bearer_a, b"X-API-Key: " + KEY_A.encode()))
+        basic = await raw(
+            server, get("/v1/models", b"Authorization: Basic cHJveHk6cA==", b"X-API-Key: " + KEY_A.encode())
+        )
+    assert (wrong.status, other.status, same.status, basic.status) == (401, 401, 200, 200)
+
+
 @pytest.mark.parametrize("tail", [b"\x00", b"\x00\x01", b"\x7f"])
 async def test_a_key_with_control_bytes_never_reaches_the_log(
     app_config: AppConfig,

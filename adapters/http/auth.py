@@ -100,11 +100,12 @@ class Guard:
     def _given(self, request: web.Request) -> list[bytes]:
         """Every key the request presents, as bytes. aiohttp hands header values over as text
         decoded with surrogateescape, so any bytes a client sends (non-ASCII, invalid UTF-8) go back
-        to bytes without an error. A non-Bearer Authorization (a proxy's Basic) is not a key."""
+        to bytes without an error. An Authorization header that is not `Bearer <key>` presents an
+        empty key, which is refused: no header is ever silently ignored."""
         given: list[str] = []
-        auth = request.headers.get("Authorization", "")
-        if auth[:7].lower() == "bearer ":
-            given.append(auth[7:].strip())
+        if "Authorization" in request.headers:
+            auth = request.headers["Authorization"]
+            given.append(auth[7:].strip() if auth[:7].lower() == "bearer " else "")
         if "X-API-Key" in request.headers:
             given.append(request.headers["X-API-Key"])
         return [key.encode("utf-8", "surrogateescape") for key in given]

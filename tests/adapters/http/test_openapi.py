@@ -106,8 +106,9 @@ FUZZ_KEY = "sk-fuzz-0123456789"
 async def keyed_fuzz_server(
     app_config: AppConfig, engine: AsyncEngine, catalog: Catalog
 ) -> AsyncIterator[Server]:
-    """The same tiny limits with API keys on (and the default auth-failure throttle): the spec then
-    declares security, and schemathesis also tries every route without the key."""
+    """The same tiny limits with API keys on: the spec then declares security, and schemathesis also
+    tries every route without the key or with a wrong one. The auth-failure throttle is off here (it
+    would answer the rest of the run with 429s); tests/security tests it."""
     config = tuned(
         app_config,
         engine={
@@ -116,7 +117,7 @@ async def keyed_fuzz_server(
             "max_variants": 2,
             "max_prompt_chars": 200,
         },
-        http={"rate_limit_per_minute": 0},
+        http={"rate_limit_per_minute": 0, "auth_failures_per_window": 0},
     )
     env = {"POSTPULSE_API_KEYS": f"{FUZZ_KEY},sk-other-key"}
     async with serving(create_app(config, engine, catalog=catalog, env=env)) as srv:

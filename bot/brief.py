@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,6 +14,9 @@ from engine.config import EngineConfig
 
 DEFAULT_TEMPERATURE = 0.7
 SEED_MAX = 2**32 - 1  # torch generators reject larger seeds; every front door bounds them by this
+# Unicode categories a reader can see: letters, numbers, punctuation, symbols. Not Z* (spaces), M (marks
+# need a base; variation selectors are marks), Cf (zero-width characters, the soft hyphen), Cc, Co, Cn.
+VISIBLE = frozenset("LNPS")
 
 
 class Brief(BaseModel):
@@ -61,6 +65,12 @@ def make_brief(raw: Mapping[str, Any], catalog: Catalog, limits: EngineConfig) -
     prompt = brief.prompt.strip()
     if not prompt:
         raise InvalidOption("The prompt is empty: describe what the post is about.", field="prompt")
+    if not any(unicodedata.category(ch)[0] in VISIBLE for ch in prompt):
+        raise InvalidOption(
+            "The prompt has no visible characters (only spaces or invisible ones such as zero-width "
+            "spaces): describe what the post is about.",
+            field="prompt",
+        )
     if len(prompt) > limits.max_prompt_chars:
         raise InvalidOption(
             f"The prompt is {len(prompt):,} characters; the limit is {limits.max_prompt_chars:,}.",

@@ -9,6 +9,7 @@ quality) is PostPulse's. Schemas only: this module imports nothing that runs, so
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -39,6 +40,8 @@ ENV_OVERRIDES: dict[str, str] = {
     "POSTPULSE_VLLM_ADAPTER_MODE": "engine.vllm.adapter_mode",  # lora on GPUs (the gpu image sets it)
     # POSTPULSE_OPENAI_API_KEY is the remote server's key: a secret, so it never enters the config. The
     # openai backend reads the variable that engine.openai.api_key_env names (that one by default).
+    "POSTPULSE_ALLOWED_HOSTS": "http.allowed_hosts",  # comma-separated public host names
+    "POSTPULSE_TRUSTED_PROXIES": "http.trusted_proxies",  # comma-separated proxy addresses/networks
     "DATABASE_URL": "store.url",
     "POSTPULSE_DISCORD_SHARD_COUNT": "discord.shard_count",
     "POSTPULSE_DISCORD_SHARD_IDS": "discord.shard_ids",
@@ -55,6 +58,40 @@ class HttpConfig(_Strict):
     max_body_bytes: int = Field(65536, ge=1024)
     api_keys_env: str = "POSTPULSE_API_KEYS"
     rate_limit_per_minute: int = Field(120, ge=0)
+    # Host names the server answers to besides localhost names and IP literals (DNS rebinding):
+    # the public name Slack and browsers use, e.g. ["postpulse.example.com"]; ["*"] turns the check off.
+    allowed_hosts: list[str] = []
+    # Slow clients (adapters/http/limits.py): a request head must arrive within header_timeout_s of
+    # the connection opening, a body within body_timeout_s of its head; an idle keep-alive
+    # connection closes after keepalive_timeout_s; at most max_connections are open at once.
+    header_timeout_s: float = Field(10.0, gt=0, le=300)
+    body_timeout_s: float = Field(30.0, gt=0, le=600)
+    keepalive_timeout_s: float = Field(30.0, gt=0, le=3600)
+    max_connections: int = Field(1000, ge=1)
+    # After auth_failures_per_window wrong or missing keys from one client address within
+    # auth_failure_window_s, that address gets 429 until the window passes; 0 turns it off.
+    auth_failures_per_window: int = Field(10, ge=0)
+    auth_failure_window_s: float = Field(60.0, gt=0)
+    # Proxies (addresses or networks) whose X-Forwarded-For names the client (the compose file's Caddy).
+    trusted_proxies: list[str] = []
+
+    @field_validator("allowed_hosts", "trusted_proxies", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        """POSTPULSE_ALLOWED_HOSTS / POSTPULSE_TRUSTED_PROXIES arrive as `a,b`."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return [] if value is None else value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{item!r} is not an IP address or network") from exc
+        return value
 
 
 class StoreConfig(_Strict):
@@ -170,6 +207,31 @@ class AppConfig(BaseModel):
     quality: QualityConfig = QualityConfig()  # prompt format, best-of-n (bot.drafts)
     config_dir: Path = CONFIG_DIR
 
+    @model_validator(mode="after")
+    def _possible(self) -> AppConfig:
+        """Combinations each valid alone that would fail every request at run time: refuse them at
+        start-up, naming the keys, rather than answer each draft with a 422 about an internal field."""
+        engine, problems = self.engine, []
+        # The in-process engine refuses more sequences at once than max_batch_size; vLLM falls back to it.
+        if engine.backend == "transformers" or (engine.backend == "vllm" and engine.vllm.fallback):
+            need = self.quality.candidates("transformers", engine.max_variants)
+            if need > engine.max_batch_size:
+                problems.append(
+                    f"engine.max_batch_size ({engine.max_batch_size}) is below the {need} sequences a draft "
+                    f"of engine.max_variants ({engine.max_variants}) samples with "
+                    f"quality.best_of.transformers ({self.quality.best_of.get('transformers', 1)}, at most "
+                    f"quality.max_candidates = {self.quality.max_candidates} in all): raise "
+                    "engine.max_batch_size or lower the others"
+                )
+        if engine.default_max_new_tokens > engine.max_new_tokens_cap:
+            problems.append(
+                f"engine.default_max_new_tokens ({engine.default_max_new_tokens}) is above "
+                f"engine.max_new_tokens_cap ({engine.max_new_tokens_cap}): every draft without a length "
+                "would be refused"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 def _set_dotted(data: dict[str, Any], dotted: str, value: str) -> None:
     *sections, key = dotted.split(".")

@@ -16,7 +16,7 @@ from discord import app_commands
 
 from adapters.discord.commands import build_commands
 from adapters.discord.components import DYNAMIC_ITEMS
-from adapters.discord.gate import refusal, refuse
+from adapters.discord.gate import NO_PINGS, refusal, refuse
 from adapters.discord.responding import Responder
 from bot.assistant import Assistant
 from bot.catalog import Catalog
@@ -42,9 +42,9 @@ class PostPulseTree(app_commands.CommandTree[Any]):
         text = "⚠️ generation failed — please try again"
         try:
             if interaction.response.is_done():
-                await interaction.followup.send(text, ephemeral=True)
+                await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
             else:
-                await interaction.response.send_message(text, ephemeral=True)
+                await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
         except discord.HTTPException:
             log.warning("could not report the failure of interaction %s", interaction.id)
 
@@ -110,7 +110,7 @@ def build_client(
     """AutoShardedClient when `shard_count` is set (all shards, or this process's `shard_ids`)."""
     common: dict[str, Any] = {
         "intents": discord.Intents(guilds=True),  # slash commands need no privileged intent
-        "allowed_mentions": discord.AllowedMentions.none(),  # drafts never ping anyone
+        "allowed_mentions": NO_PINGS,  # drafts never ping anyone (and every call says so too)
         "enable_debug_events": False,
     }
     # PostPulse never joins voice: skip discord.py's warnings about the voice libraries.

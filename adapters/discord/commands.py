@@ -14,6 +14,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from adapters.discord.gate import NO_PINGS
 from adapters.discord.responding import Responder
 from bot.catalog import Catalog
 from bot.config import DiscordConfig
@@ -210,6 +211,7 @@ def build_commands(
                 "⚠️ Pick at least one option to set: tone, platform, industry, variants, length, "
                 "audience, voice or hashtags.",
                 ephemeral=True,
+                allowed_mentions=NO_PINGS,
             )
             return
         if action == "clear":

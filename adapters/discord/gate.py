@@ -8,6 +8,10 @@ import discord
 
 from bot.config import DiscordConfig
 
+# Passed on every send and edit as well as set as the client default: nothing the bot writes (a
+# saved brand voice, a prompt, the model's words) may ping @everyone, a role or a user.
+NO_PINGS = discord.AllowedMentions.none()
+
 Interaction = discord.Interaction[Any]
 
 
@@ -30,4 +34,4 @@ async def refuse(interaction: Interaction, reason: str) -> None:
     if interaction.type is discord.InteractionType.autocomplete:
         await interaction.response.autocomplete([])
     else:
-        await interaction.response.send_message("⚠️ " + reason, ephemeral=True)
+        await interaction.response.send_message("⚠️ " + reason, ephemeral=True, allowed_mentions=NO_PINGS)

@@ -19,6 +19,7 @@ from typing import Any
 import discord
 
 from adapters.discord.components import draft_view
+from adapters.discord.gate import NO_PINGS
 from adapters.discord.render import render_draft, render_info, render_partial, split_message
 from bot.assistant import Assistant, DraftJob, Info, Origin, StoredDraft
 from bot.catalog import Catalog
@@ -65,10 +66,12 @@ class Writer:
     async def show(self, content: str, view: discord.ui.View | None = None) -> None:
         """Replace the main message's content (and its buttons: None removes them)."""
         if self.fallback is not None:
-            await self.fallback.edit(content=content, view=view)
+            await self.fallback.edit(content=content, view=view, allowed_mentions=NO_PINGS)
             return
         try:
-            await self.interaction.edit_original_response(content=content, view=view)
+            await self.interaction.edit_original_response(
+                content=content, view=view, allowed_mentions=NO_PINGS
+            )
         except discord.HTTPException as exc:
             if not token_expired(exc):
                 raise
@@ -83,7 +86,7 @@ class Writer:
         kwargs: dict[str, Any] = {"view": view} if view is not None else {}
         if self.fallback is None:
             try:
-                await self.interaction.followup.send(content, wait=True, **kwargs)
+                await self.interaction.followup.send(content, wait=True, allowed_mentions=NO_PINGS, **kwargs)
                 return
             except discord.HTTPException as exc:
                 if not token_expired(exc):
@@ -105,7 +108,7 @@ class Writer:
         if channel is None or not isinstance(channel, discord.abc.Messageable):
             raise RuntimeError("the interaction has no channel to post in")
         kwargs: dict[str, Any] = {"view": view} if view is not None else {}
-        return await channel.send(content, **kwargs)
+        return await channel.send(content, allowed_mentions=NO_PINGS, **kwargs)
 
 
 @dataclass
@@ -161,12 +164,14 @@ class Responder:
             return
         if isinstance(reply, DraftJob):  # not reachable with the texts our commands send
             await reply.aclose()
-            await interaction.edit_original_response(content="Use /postpulse to write a draft.")
+            await interaction.edit_original_response(
+                content="Use /postpulse to write a draft.", allowed_mentions=NO_PINGS
+            )
             return
         pieces = split_message(render_info(reply))
-        await interaction.edit_original_response(content=pieces[0])
+        await interaction.edit_original_response(content=pieces[0], allowed_mentions=NO_PINGS)
         for piece in pieces[1:]:
-            await interaction.followup.send(piece, ephemeral=True)
+            await interaction.followup.send(piece, ephemeral=True, allowed_mentions=NO_PINGS)
 
     # ---- components ----
 
@@ -206,7 +211,8 @@ class Responder:
             return
         emoji = "👍" if rating == "up" else "👎"
         await interaction.edit_original_response(
-            content=f"{emoji} Thanks — saved for variant {variant + 1}. Ratings teach PostPulse what works."
+            content=f"{emoji} Thanks — saved for variant {variant + 1}. Ratings teach PostPulse what works.",
+            allowed_mentions=NO_PINGS,
         )
 
     async def choose(self, interaction: Interaction, draft_id: str, variant: int) -> None:
@@ -220,9 +226,9 @@ class Responder:
             return
         text = draft.variants[variant].text.strip()
         pieces = split_message(f"✅ Variant {variant + 1} it is — ready to copy:\n\n{text}")
-        await interaction.edit_original_response(content=pieces[0])
+        await interaction.edit_original_response(content=pieces[0], allowed_mentions=NO_PINGS)
         for piece in pieces[1:]:
-            await interaction.followup.send(piece, ephemeral=True)
+            await interaction.followup.send(piece, ephemeral=True, allowed_mentions=NO_PINGS)
 
     # ---- internals ----
 
@@ -327,9 +333,9 @@ class Responder:
         )
         try:
             if edit:
-                await interaction.edit_original_response(content=text)
+                await interaction.edit_original_response(content=text, allowed_mentions=NO_PINGS)
             else:
-                await interaction.followup.send(text, ephemeral=True)
+                await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
         except discord.HTTPException as send_exc:
             log.warning("could not tell %s why it failed: %s", interaction.user.id, send_exc)
 
@@ -337,4 +343,4 @@ class Responder:
         """An Info answer to /postpulse (help, tones, defaults …): only for the person who asked."""
         await Writer(interaction).discard()
         for piece in split_message(render_info(info)):
-            await interaction.followup.send(piece, ephemeral=True)
+            await interaction.followup.send(piece, ephemeral=True, allowed_mentions=NO_PINGS)

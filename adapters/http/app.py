@@ -16,6 +16,8 @@ from aiohttp import web
 
 from adapters.http.auth import Guard, RateLimiter, guard_middleware, load_keys
 from adapters.http.errors import error_middleware
+from adapters.http.guards import body_timeout_middleware, host_middleware, install_guards
+from adapters.http.limits import LimitedSite, runner_options
 from adapters.http.metrics import HttpMetrics, metrics_handler, metrics_middleware
 from adapters.http.routes_drafts import add_routes as add_draft_routes
 from adapters.http.routes_generate import generate_text
@@ -37,8 +39,15 @@ def create_app(config: AppConfig, service: BotService, env: Mapping[str, str]) -
     """`env` (the runtime's, read once) supplies the API keys variable."""
     app = web.Application(
         client_max_size=config.http.max_body_bytes,
-        middlewares=[metrics_middleware, error_middleware, guard_middleware],
+        middlewares=[
+            metrics_middleware,
+            error_middleware,
+            host_middleware,
+            guard_middleware,
+            body_timeout_middleware,
+        ],
     )
+    install_guards(app, config.http)  # adapters/http/guards.py: security headers, auth failures
     app[CONFIG] = config
     app[CATALOG] = service.catalog
     app[SERVICE] = service
@@ -80,12 +89,13 @@ def make_runner(app: web.Application, grace_s: float = DEFAULT_GRACE_S) -> web.A
 
     `grace_s`: on cleanup, in-flight requests get this long to finish before they are cancelled.
     """
-    return web.AppRunner(app, handler_cancellation=True, shutdown_timeout=grace_s)
+    options = runner_options(app[CONFIG].http)  # adapters/http/limits.py: slow clients
+    return web.AppRunner(app, handler_cancellation=True, shutdown_timeout=grace_s, **options)
 
 
 async def start_site(runner: web.AppRunner, host: str, port: int) -> tuple[web.TCPSite, int]:
     """Start listening; returns the site and the bound port (useful with port 0)."""
-    site = web.TCPSite(runner, host, port)
+    site = LimitedSite(runner, host, port, runner.app[CONFIG].http)
     await site.start()
     bound = port
     for address in runner.addresses:

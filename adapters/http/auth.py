@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from adapters.http.errors import ApiError, Handler
+from adapters.http.guards import GUARDS
 from adapters.http.state import GUARD
 from adapters.playground import PUBLIC_PATHS as PLAYGROUND_PATHS
 from bot.errors import RateLimited
@@ -81,7 +82,7 @@ def load_keys(env_var: str, env: Mapping[str, str]) -> list[str]:
 
 def caller_id(key: str) -> str:
     """What logs and buckets see instead of the key."""
-    return "key:" + hashlib.sha256(key.encode()).hexdigest()[:12]
+    return "key:" + hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:12]
 
 
 class Guard:
@@ -95,44 +96,65 @@ class Guard:
     def enabled(self) -> bool:
         return bool(self._keys)
 
-    def _given(self, request: web.Request) -> str | None:
-        auth = request.headers.get("Authorization", "")
-        if auth[:7].lower() == "bearer ":
-            return auth[7:].strip()
-        return request.headers.get("X-API-Key")
+    def _given(self, request: web.Request) -> list[bytes]:
+        """Every key the request presents, as bytes. aiohttp hands header values over as text
+        decoded with surrogateescape, so any bytes a client sends (non-ASCII, invalid UTF-8) go back
+        to bytes without an error. An Authorization header that is not `Bearer <key>` presents an
+        empty key, which is refused: no header is ever silently ignored."""
+        given: list[str] = []
+        if "Authorization" in request.headers:
+            auth = request.headers["Authorization"]
+            given.append(auth[7:].strip() if auth[:7].lower() == "bearer " else "")
+        if "X-API-Key" in request.headers:
+            given.append(request.headers["X-API-Key"])
+        return [key.encode("utf-8", "surrogateescape") for key in given]
+
+    def _known(self, candidate: bytes) -> bool:
+        matched = False
+        for key in self._keys:  # check every key, so timing does not tell which one matched
+            matched |= hmac.compare_digest(candidate, key)
+        return matched
 
     def authenticate(self, request: web.Request) -> str:
-        """The caller's identity, or ApiError 401."""
+        """The caller's identity, or ApiError 401. A request presenting keys in both headers must
+        present the same valid key twice: a wrong or different one beside a right one is refused, so
+        no header is silently ignored and no request speaks for two callers."""
         if not self._keys:
-            return "addr:" + (request.remote or "unknown")
+            return "addr:" + request.app[GUARDS].client_address(request)
         given = self._given(request)
-        if not given:
+        if not any(given):
             raise ApiError(
                 401,
                 "missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
                 "authentication_error",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        candidate = given.encode()
-        matched = False
-        for key in self._keys:  # check every key, so timing does not tell which one matched
-            matched |= hmac.compare_digest(candidate, key)
-        if not matched:
+        if len(set(given)) > 1 or not all([self._known(candidate) for candidate in given]):  # check all
             raise ApiError(
                 401, "invalid API key", "authentication_error", headers={"WWW-Authenticate": "Bearer"}
             )
-        return caller_id(given)
+        return caller_id(given[0].decode("utf-8", "surrogateescape"))
 
 
 @web.middleware
 async def guard_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """401 before any work; 429 with Retry-After for callers over their rate."""
+    """401 before any work; 429 with Retry-After for callers over their rate, and for an address
+    after `http.auth_failures_per_window` failed authentications (guards.AuthFailures)."""
     resource = request.match_info.route.resource
     path = resource.canonical if resource is not None else request.path
     if path in PUBLIC_PATHS or request.match_info.http_exception is not None:
         return await handler(request)
     guard = request.app[GUARD]
-    caller = guard.authenticate(request)
+    failures = request.app[GUARDS].failures
+    address = request.app[GUARDS].client_address(request)
+    wait = failures.blocked_for(address)
+    if wait > 0:
+        raise failures.refusal(wait)
+    try:
+        caller = guard.authenticate(request)
+    except ApiError:
+        failures.record(address)
+        raise
     if path in LIMITED_PATHS and request.method == "POST":
         guard.limiter.check(caller)
     return await handler(request)

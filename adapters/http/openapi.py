@@ -172,7 +172,8 @@ CHAT_EVENTS = _sse_event(["message"], "JSON chat.completion.chunk objects, an Er
 def build_spec(config: AppConfig, catalog: Catalog, auth: bool) -> Schema:
     """`auth`: whether API keys are configured; only then do the protected routes declare security."""
     security: Schema = {"security": [{"bearer": []}, {"apiKey": []}]} if auth else {}
-    unauthorized = {"401": GENERATION_ERRORS["401"]} if auth else {}
+    throttled = _error("Too many failed authentications from this address (http.auth_failures_per_window).")
+    unauthorized = {"401": GENERATION_ERRORS["401"], "429": throttled} if auth else {}
     not_ready = {"503": GENERATION_ERRORS["503"]}
 
     def op(summary: str, responses: Schema, protected: bool = True, **more: Any) -> Schema:

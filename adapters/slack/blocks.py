@@ -82,8 +82,11 @@ def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
     return pieces
 
 
-def _escape(text: str) -> str:
-    """Slack's three control characters in mrkdwn; the model's *bold* and _italics_ stay."""
+def escape(text: str) -> str:
+    """Slack's three control characters (its formatting rules: &, <, >), so nothing a user or the
+    model wrote becomes a live mention (`<!channel>`, `<@U…>`), a link or a user-group ping. The
+    model's *bold* and _italics_ stay. Every text the app sends passes through here: block texts,
+    the `text` fallbacks, thread stream chunks, notices, help and defaults."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -116,7 +119,7 @@ def progress_message(headline: str, partial: str) -> tuple[str, list[Block]]:
     """The message while the model writes: the headline, then the text so far with a cursor."""
     blocks = [_context(headline)]
     if partial.strip():
-        blocks += _sections(_escape(partial.strip()) + CURSOR)
+        blocks += _sections(escape(partial.strip()) + CURSOR)
     return headline, blocks[:MAX_BLOCKS]
 
 
@@ -192,29 +195,31 @@ def final_message(draft: StoredDraft, catalog: Catalog) -> tuple[str, list[Block
     actions; with variants, each in its own sections with a "Use this" button on its first one."""
     blocks: list[Block] = []
     if len(draft.variants) == 1:
-        blocks += _sections(_escape(draft.variants[0].text))
+        blocks += _sections(escape(draft.variants[0].text))
     else:
         for index, post in enumerate(draft.variants):
             chosen = draft.chosen_variant == index
-            sections = _sections(f"*Variant {index + 1}*{' ✅' if chosen else ''}\n{_escape(post.text)}")
+            sections = _sections(f"*Variant {index + 1}*{' ✅' if chosen else ''}\n{escape(post.text)}")
             label = "✓ Chosen" if chosen else "Use this"
             sections[0]["accessory"] = _button(
                 label, f"{USE}_{index}", ActionValue(draft.id, index), "primary" if chosen else None
             )
             blocks += [*sections, {"type": "divider"}]
-    blocks.append(_context(context_line(draft, catalog, draft.chosen_variant or 0)))
+    blocks.append(_context(escape(context_line(draft, catalog, draft.chosen_variant or 0))))
     blocks.append(actions_block(draft, catalog))
     if len(blocks) > MAX_BLOCKS:  # only for absurd lengths: keep the buttons, trim the text
         blocks = [*blocks[: MAX_BLOCKS - 2], *blocks[-2:]]
     fallback = draft.variants[draft.chosen_variant or 0].text
-    return fallback[:3000], blocks
+    return escape(fallback[:3000]), blocks
 
 
 def info_message(info: Info) -> tuple[str, list[Block]]:
-    text = f"*{info.title}*\n{info.text}"
-    return f"{info.title}\n{info.text}"[:3000], _sections(text)[:MAX_BLOCKS]
+    """Help, lists and defaults: `info.text` can quote what a user typed (a saved brand voice)."""
+    title, body = escape(info.title), escape(info.text)
+    return f"{title}\n{body}"[:3000], _sections(f"*{title}*\n{body}")[:MAX_BLOCKS]
 
 
 def notice_message(text: str) -> tuple[str, list[Block]]:
-    """A plain-words failure or acknowledgement (always sent ephemerally)."""
-    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": _escape(text)[:SECTION_LIMIT]}}]
+    """A plain-words failure or acknowledgement (always sent ephemerally); it can quote the user."""
+    safe = escape(text)
+    return safe, [{"type": "section", "text": {"type": "mrkdwn", "text": safe[:SECTION_LIMIT]}}]

@@ -218,17 +218,17 @@ class Replies:
                 chunk = "".join(pending)
                 pending.clear()
                 last_flush = now
-                flushes.append(asyncio.ensure_future(streamer.append(markdown_text=chunk)))
+                flushes.append(asyncio.ensure_future(streamer.append(markdown_text=blocks.escape(chunk))))
 
         try:
             draft = await self._consume(job, None, on_delta=on_text)
             await asyncio.gather(*flushes)
-            await streamer.stop(markdown_text="".join(pending) or None)
+            await streamer.stop(markdown_text=blocks.escape("".join(pending)) or None)
         except Exception as exc:
             await asyncio.gather(*flushes, return_exceptions=True)
             with contextlib.suppress(Exception):
                 if streamer.ts is not None:
-                    await streamer.stop(markdown_text=f"\n\n_({user_message(exc)})_")
+                    await streamer.stop(markdown_text=f"\n\n_({blocks.escape(user_message(exc))})_")
             await self.notice(where, exc)
             return
         assert streamer.ts is not None

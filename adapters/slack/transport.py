@@ -19,6 +19,8 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
+from adapters.slack import envelope
+
 log = logging.getLogger(__name__)
 
 # Where Slack delivers in HTTP mode (the manifest's URLs; adapters/http/auth.py leaves it key-free).
@@ -26,8 +28,23 @@ EVENTS_PATH = "/slack/events"
 
 
 def events_handler(app: AsyncApp) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """bolt's aiohttp adapter behind two checks bolt leaves to chance: a timestamp that is not a
+    number (bolt's verifier calls int() on it) is a 401, and a body bolt cannot parse or whose shape
+    it cannot read (adapters/slack/envelope.py) is a 400, before anything runs."""
+
     async def slack_events(request: web.Request) -> web.StreamResponse:
-        response = await app.async_dispatch(await to_bolt_request(request))
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+            raise web.HTTPUnauthorized(reason="missing or malformed X-Slack-Request-Timestamp")
+        try:
+            bolt_request = await to_bolt_request(request)
+        except (ValueError, TypeError, AttributeError):  # invalid UTF-8 or JSON (both ValueErrors)
+            raise web.HTTPBadRequest(reason="the body is not a Slack payload") from None
+        wrong = envelope.problem(bolt_request.body)
+        if wrong is not None:
+            log.info("refused a Slack delivery: %s", wrong)
+            raise web.HTTPBadRequest(reason=f"not a Slack payload: {wrong}"[:200])
+        response = await app.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)
 
     return slack_events

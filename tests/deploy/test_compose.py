@@ -51,16 +51,17 @@ def resolved(profile: str) -> dict[str, Any]:
 
 def test_the_file_parses_and_names_its_services() -> None:
     data = yaml.safe_load(COMPOSE_FILE.read_text())
-    assert set(data["services"]) == {"postgres", "vllm", "postpulse", "postpulse-cpu"}
+    assert set(data["services"]) == {"proxy", "postgres", "vllm", "postpulse", "postpulse-cpu"}
     assert data["services"]["vllm"]["profiles"] == ["gpu"]
     assert data["services"]["postpulse"]["profiles"] == ["gpu"]
     assert data["services"]["postpulse-cpu"]["profiles"] == ["cpu"]
     assert "profiles" not in data["services"]["postgres"]  # in every profile
+    assert "profiles" not in data["services"]["proxy"]
 
 
 @pytest.mark.parametrize(
     ("profile", "services"),
-    [("gpu", {"postgres", "vllm", "postpulse"}), ("cpu", {"postgres", "postpulse-cpu"})],
+    [("gpu", {"proxy", "postgres", "vllm", "postpulse"}), ("cpu", {"proxy", "postgres", "postpulse-cpu"})],
 )
 def test_each_profile_resolves_to_its_services(profile: str, services: set[str]) -> None:
     assert set(resolved(profile)["services"]) == services
@@ -121,3 +122,34 @@ def test_every_postpulse_variable_the_dockerfile_sets_is_one_the_app_reads() -> 
     set_there = set(re.findall(r"\b(POSTPULSE_[A-Z0-9_]+)=", text))
     assert {"POSTPULSE_HOST", "POSTPULSE_STORE_PATH", "POSTPULSE_BACKEND"} <= set_there
     assert set_there <= set(ENV_OVERRIDES) | OTHER_VARIABLES, set_there - set(ENV_OVERRIDES)
+
+
+@pytest.mark.parametrize(("profile", "app"), [("gpu", "postpulse"), ("cpu", "postpulse-cpu")])
+def test_a_tls_proxy_fronts_the_app_in_each_profile(profile: str, app: str) -> None:
+    """Caddy takes 80/443 (HTTPS for Slack) with its own limits; the app is reachable from outside
+    only through it, answers the public name, and trusts X-Forwarded-For from the proxy alone."""
+    services = resolved(profile)["services"]
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("caddy:")
+    assert {(p["target"], p["published"]) for p in proxy["ports"]} == {(80, "80"), (443, "443")}
+    mount = next(v for v in proxy["volumes"] if v["target"] == "/etc/caddy/Caddyfile")
+    assert mount["read_only"] and Path(mount["source"]) == REPO / "deploy" / "Caddyfile"
+    proxy_ip = proxy["networks"]["default"]["ipv4_address"]
+    target = services[app]
+    assert "app" in target["networks"]["default"]["aliases"]
+    assert target["environment"]["POSTPULSE_TRUSTED_PROXIES"] == proxy_ip
+    assert target["environment"]["POSTPULSE_ALLOWED_HOSTS"] == "localhost"
+    assert [p["host_ip"] for p in target["ports"]] == ["127.0.0.1"]
+    caddyfile = (REPO / "deploy" / "Caddyfile").read_text()
+    for limit in ("read_header 10s", "read_body 30s", "idle 60s", "max_header_size", "max_size 64KB"):
+        assert limit in caddyfile
+    assert "reverse_proxy app:8080" in caddyfile
+
+
+def test_the_public_name_reaches_proxy_and_app_alike() -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "POSTGRES_PASSWORD": "x"}
+    env["POSTPULSE_PUBLIC_HOST"] = "postpulse.example.com"
+    done = compose_config("--profile", "cpu", "config", "--format", "json", env=env)
+    services = json.loads(done.stdout)["services"]
+    assert services["proxy"]["environment"]["POSTPULSE_PUBLIC_HOST"] == "postpulse.example.com"
+    assert services["postpulse-cpu"]["environment"]["POSTPULSE_ALLOWED_HOSTS"] == "postpulse.example.com"

@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 
-from adapters.http import create_app
 from adapters.slack import blocks
 from bot.config import AppConfig
 from bot.records import Origin, StoredDraft
@@ -78,7 +77,7 @@ async def keyed_server(config: AppConfig, engine: AsyncEngine, db: Path) -> Asyn
     config = config.model_copy(
         update={"store": config.store.model_copy(update={"path": str(db), "url": None})}
     )
-    async with serving(create_app(config, engine, env=KEYS)) as server:
+    async with serving(config, engine, env=KEYS) as server:
         yield server
 
 

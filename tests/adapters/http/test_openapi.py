@@ -112,12 +112,13 @@ async def test_every_route_body_model_is_in_the_document(fuzz_server: Server) ->
     assert message["content"]["anyOf"][0]["maxLength"] == 200  # the live max_prompt_chars
 
 
-async def test_schemathesis_finds_nothing(fuzz_server: Server, tmp_path: Path) -> None:
+async def schemathesis(url: str, tmp_path: Path, *args: str) -> None:
+    """Run the schemathesis CLI against `url`'s spec; fails with its report on any failure."""
     config = tmp_path / "schemathesis.toml"
     config.write_text(SCHEMATHESIS_TOML)
     cli = Path(sys.executable).parent / "schemathesis"
     proc = await asyncio.create_subprocess_exec(
-        str(cli), "--config-file", str(config), "run", fuzz_server.url + "/openapi.json",
+        str(cli), "--config-file", str(config), "run", url + "/openapi.json", *args,
         "--max-response-time", "120", "--request-timeout", "120",  # a loaded 2-core CI box is slow
         "--phases", "examples,coverage,fuzzing",
         "--max-examples", "5", "--max-time", "60", "--seed", "7", "--workers", "1",
@@ -129,3 +130,36 @@ async def test_schemathesis_finds_nothing(fuzz_server: Server, tmp_path: Path) -
     start = text.find("FAILURES") if "FAILURES" in text else text.find("ERRORS")
     assert proc.returncode == 0, text[max(start, 0) :][:8000]
     assert "Server error" not in text
+
+
+async def test_schemathesis_finds_nothing(fuzz_server: Server, tmp_path: Path) -> None:
+    await schemathesis(fuzz_server.url, tmp_path)
+
+
+FUZZ_KEY = "sk-fuzz-0123456789"
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def keyed_fuzz_server(
+    app_config: AppConfig, engine: AsyncEngine, catalog: Catalog
+) -> AsyncIterator[Server]:
+    """The same tiny limits with API keys on: the spec then declares security, and schemathesis also
+    tries every route without the key or with a wrong one. The auth-failure throttle is off here (it
+    would answer the rest of the run with 429s); tests/security tests it."""
+    config = tuned(
+        app_config,
+        engine={
+            "max_new_tokens_cap": 2,
+            "default_max_new_tokens": 2,
+            "max_variants": 2,
+            "max_prompt_chars": 200,
+        },
+        http={"rate_limit_per_minute": 0, "auth_failures_per_window": 0},
+    )
+    env = {"POSTPULSE_API_KEYS": f"{FUZZ_KEY},sk-other-key"}
+    async with serving(config, engine, catalog=catalog, env=env) as srv:
+        yield srv
+
+
+async def test_schemathesis_with_keys_finds_nothing(keyed_fuzz_server: Server, tmp_path: Path) -> None:
+    await schemathesis(keyed_fuzz_server.url, tmp_path, "--header", f"X-API-Key: {FUZZ_KEY}")

@@ -63,7 +63,7 @@ async def test_signed_command_acks_fast_then_streams_into_one_message(slack: Har
     assert action_ids(final.blocks) == EVERY_ACTION
     (draft_id,) = [r[0] for r in slack.rows("SELECT id FROM drafts")]
     (text,) = [r[0] for r in slack.rows("SELECT text FROM variants WHERE draft_id = ?", draft_id)]
-    assert final.blocks[0] == {"type": "section", "text": {"type": "mrkdwn", "text": blocks._escape(text)}}
+    assert final.blocks[0] == {"type": "section", "text": {"type": "mrkdwn", "text": blocks.escape(text)}}
     context = final.blocks[-2]["elements"][0]["text"]
     assert context.startswith("LinkedIn · casual · ") and " words · " in context
     for element in final.blocks[-1]["elements"]:

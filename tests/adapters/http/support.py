@@ -61,16 +61,9 @@ async def start(
 
 
 @contextlib.asynccontextmanager
-async def serving(
-    config: AppConfig,
-    engine: Engine | None = None,
-    *,
-    catalog: Catalog | None = None,
-    loader: Loader | None = None,
-    env: dict[str, str] | None = None,
-    grace_s: float = 5.0,
-) -> AsyncIterator[Server]:
-    server = await start(config, engine, catalog=catalog, loader=loader, env=env, grace_s=grace_s)
+async def serving(config: AppConfig, engine: Engine | None = None, **options: Any) -> AsyncIterator[Server]:
+    """`start` (same options) for an `async with`: the runtime stops on the way out."""
+    server = await start(config, engine, **options)
     try:
         yield server
     finally:

@@ -44,17 +44,18 @@ checks.positive_data_acceptance.enabled = false
 """
 
 
+# Tiny limits, so each of the hundreds of generated requests costs at most two tokens.
+FUZZ_ENGINE_LIMITS = {
+    "max_new_tokens_cap": 2, "default_max_new_tokens": 2, "max_variants": 2, "max_prompt_chars": 200
+}
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def fuzz_server(app_config: AppConfig, engine: AsyncEngine, catalog: Catalog) -> AsyncIterator[Server]:
     """Tiny limits, so each of the hundreds of generated requests costs at most two tokens."""
     config = tuned(
         app_config,
-        engine={
-            "max_new_tokens_cap": 2,
-            "default_max_new_tokens": 2,
-            "max_variants": 2,
-            "max_prompt_chars": 200,
-        },
+        engine=FUZZ_ENGINE_LIMITS,
         http={"rate_limit_per_minute": 0},
     )
     async with serving(config, engine, catalog=catalog, env={}) as srv:
@@ -148,12 +149,7 @@ async def keyed_fuzz_server(
     would answer the rest of the run with 429s); tests/security tests it."""
     config = tuned(
         app_config,
-        engine={
-            "max_new_tokens_cap": 2,
-            "default_max_new_tokens": 2,
-            "max_variants": 2,
-            "max_prompt_chars": 200,
-        },
+        engine=FUZZ_ENGINE_LIMITS,
         http={"rate_limit_per_minute": 0, "auth_failures_per_window": 0},
     )
     env = {"POSTPULSE_API_KEYS": f"{FUZZ_KEY},sk-other-key"}

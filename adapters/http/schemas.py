@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -20,7 +21,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from adapters.http.errors import ApiError
 from adapters.http.state import CONFIG
-from bot.brief import SEED_MAX
+from bot.brief import SEED_MAX, VISIBLE
 from bot.chat import MAX_STOP, Role
 from bot.records import RatingValue, RemixAction
 
@@ -64,6 +65,25 @@ INDUSTRY = checked(enum=live("industries"))
 NAME = "case-insensitive; aliases accepted"
 
 
+def visible_pattern() -> str:
+    """A JSON Schema pattern for "at least one visible character", as bot.brief decides it (Unicode
+    letters, numbers, punctuation, symbols). JSON Schema regexes have no \\p{...} classes, so the
+    class lists the Basic Multilingual Plane's visible ranges (389 of them); a prompt whose only
+    visible characters lie above it (an emoji alone) is accepted but not described."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(0x10000):
+        if 0xD800 <= code <= 0xDFFF or unicodedata.category(chr(code))[0] not in VISIBLE:
+            continue
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    return "[" + "".join(f"\\u{a:04x}" + (f"-\\u{b:04x}" if b > a else "") for a, b in ranges) + "]"
+
+
+VISIBLE_PATTERN = visible_pattern()
+
+
 class _Body(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
 
@@ -73,7 +93,7 @@ class GenerateTextBody(_Body):
 
     model_config = ConfigDict(title="GenerateTextRequest")
     prompt: str = Field(
-        json_schema_extra=checked(minLength=1, maxLength=live("max_prompt_chars"), pattern=r"\S")
+        json_schema_extra=checked(minLength=1, maxLength=live("max_prompt_chars"), pattern=VISIBLE_PATTERN)
     )
     platform: str | None = Field(None, description=NAME, json_schema_extra=PLATFORM)
     tone: str | None = Field(None, description=NAME, json_schema_extra=TONE)

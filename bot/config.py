@@ -173,6 +173,25 @@ class BrandConfig(_Strict):
     api_keys_env: str | None = Field(None, pattern=r"^[A-Z_][A-Z0-9_]*$")  # names the variable, never a key
 
 
+class RolesConfig(_Strict):
+    """The `roles:` section: who may change a brand kit (admin) and approve drafts (reviewer). Each
+    front door resolves these when it builds an Origin (bot.records.Origin.roles).
+
+    HTTP: a key listed in the admin or reviewer variable has that role and is also a valid API key;
+    with no API keys configured at all (local use) every caller is admin and reviewer. Slack: the
+    workspace's admins and owners, plus `slack_admins`, are admins; `slack_reviewers` and the members
+    of `slack_reviewer_group` review. Discord: members with Manage Server are admins; members holding
+    `discord_reviewer_role` review.
+    """
+
+    admin_keys_env: str = Field("POSTPULSE_ADMIN_KEYS", pattern=r"^[A-Z_][A-Z0-9_]*$")
+    reviewer_keys_env: str = Field("POSTPULSE_REVIEWER_KEYS", pattern=r"^[A-Z_][A-Z0-9_]*$")
+    slack_admins: list[str] = []  # Slack user ids (U…)
+    slack_reviewers: list[str] = []  # Slack user ids (U…)
+    slack_reviewer_group: str | None = None  # a Slack user group id (S…)
+    discord_reviewer_role: str | None = None  # a Discord role id (as a string) or exact role name
+
+
 class QualityConfig(_Strict):
     """The `quality:` section: the prompt format and best-of-n (bot.drafts.DraftService.build)."""
 
@@ -205,6 +224,7 @@ class AppConfig(BaseModel):
     discord: DiscordConfig = DiscordConfig()
     brands: dict[BrandName, BrandConfig] = {}  # one adapter per brand (bot.brands)
     quality: QualityConfig = QualityConfig()  # prompt format, best-of-n (bot.drafts)
+    roles: RolesConfig = RolesConfig()  # who administers brand kits and reviews drafts
     config_dir: Path = CONFIG_DIR
 
     @model_validator(mode="after")
@@ -232,6 +252,7 @@ class AppConfig(BaseModel):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
 
 def _set_dotted(data: dict[str, Any], dotted: str, value: str) -> None:
     *sections, key = dotted.split(".")

@@ -13,6 +13,10 @@ from bot.postprocess import Post
 FrontDoor = Literal["slack", "discord", "http", "console", "playground"]
 RatingValue = Literal["up", "down"]
 RemixAction = Literal["regenerate", "shorter", "longer", "tone", "platform"]
+# What a person may do beyond drafting: change the brand kit (admin), approve drafts (reviewer).
+# Front doors resolve roles at the edge (Slack/Discord permissions, HTTP keys; `roles:` config).
+Role = Literal["admin", "reviewer"]
+ROLES: tuple[Role, ...] = ("admin", "reviewer")
 FRONT_DOORS: tuple[FrontDoor, ...] = ("slack", "discord", "http", "console", "playground")
 RATINGS: tuple[RatingValue, ...] = ("up", "down")
 DEFAULT_TENANT = "default"  # the local, key-less setup (bot.tenancy has the whole mapping)
@@ -29,6 +33,10 @@ class Origin:
     channel_id: str | None = None
     user_name: str | None = None  # for "Drafting a casual LinkedIn post for @alice…"
     delivery_id: str | None = None  # Slack event/trigger id, Discord interaction id
+    roles: frozenset[Role] = frozenset()  # resolved by the front door (bot.config.RolesConfig)
+
+    def can(self, role: Role) -> bool:
+        return role in self.roles
 
 
 @dataclass(frozen=True)

@@ -53,8 +53,13 @@ def create_app(config: AppConfig, service: BotService, env: Mapping[str, str]) -
     app[SERVICE] = service
     app[METRICS] = HttpMetrics()
     keys = load_keys(config.http.api_keys_env, env)
-    app[GUARD] = Guard(keys, RateLimiter(config.http.rate_limit_per_minute))
-    if keys:
+    app[GUARD] = Guard(
+        keys,
+        RateLimiter(config.http.rate_limit_per_minute),
+        admin_keys=load_keys(config.roles.admin_keys_env, env),
+        reviewer_keys=load_keys(config.roles.reviewer_keys_env, env),
+    )
+    if app[GUARD].enabled:
         log.info("API keys required (%d configured in $%s)", len(keys), config.http.api_keys_env)
     app.cleanup_ctx.append(_metrics_ctx(service))
     app.router.add_post("/generate-text", generate_text)

@@ -22,6 +22,7 @@ from adapters.http.guards import GUARDS
 from adapters.http.state import GUARD
 from adapters.playground import PUBLIC_PATHS as PLAYGROUND_PATHS
 from bot.errors import RateLimited
+from bot.records import ROLES, Role
 
 # Probes, scrapes, the spec and the playground page stay open so orchestrators and tools need no key.
 PUBLIC_PATHS = frozenset({"/health", "/ready", "/metrics", "/openapi.json"}) | PLAYGROUND_PATHS
@@ -86,10 +87,25 @@ def caller_id(key: str) -> str:
 
 
 class Guard:
-    """Authentication plus rate limiting for one app."""
+    """Authentication plus rate limiting for one app. Admin and reviewer keys (bot.config.RolesConfig)
+    are valid API keys too, and carry their roles."""
 
-    def __init__(self, keys: list[str], limiter: RateLimiter) -> None:
-        self._keys = [k.encode() for k in keys]
+    def __init__(
+        self,
+        keys: list[str],
+        limiter: RateLimiter,
+        admin_keys: list[str] | None = None,
+        reviewer_keys: list[str] | None = None,
+    ) -> None:
+        admins, reviewers = admin_keys or [], reviewer_keys or []
+        self._keys = [k.encode() for k in dict.fromkeys([*keys, *admins, *reviewers])]
+        self._roles: dict[str, frozenset[Role]] = {}
+        for key in self._keys:
+            text = key.decode()
+            granted: set[Role] = {"admin"} if text in admins else set()
+            if text in reviewers:
+                granted.add("reviewer")
+            self._roles[caller_id(text)] = frozenset(granted)
         self.limiter = limiter
 
     @property
@@ -134,6 +150,12 @@ class Guard:
                 401, "invalid API key", "authentication_error", headers={"WWW-Authenticate": "Bearer"}
             )
         return caller_id(given[0].decode("utf-8", "surrogateescape"))
+
+    def roles(self, caller: str) -> frozenset[Role]:
+        """With keys off (local use) every caller administers and reviews, as every caller drafts."""
+        if not self._keys:
+            return frozenset(ROLES)
+        return self._roles.get(caller, frozenset())
 
 
 @web.middleware

@@ -45,7 +45,12 @@ def http_origin(request: web.Request) -> Origin:
     `default` tenant."""
     guard = request.app[GUARD]
     caller = guard.authenticate(request)
-    return Origin(front_door="http", user_id=caller, workspace_id=caller if guard.enabled else None)
+    return Origin(
+        front_door="http",
+        user_id=caller,
+        workspace_id=caller if guard.enabled else None,
+        roles=guard.roles(caller),
+    )
 
 
 def stored_response(stored: StoredDraft, catalog: Catalog) -> dict[str, Any]:

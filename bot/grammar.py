@@ -10,6 +10,8 @@ Rules (the README's "Command grammar" documents the same):
   an error with a did-you-mean. A known key with nothing attached (`Tone: upbeat`, with a space)
   is prompt text too: options are written without a space after the colon.
 - The first word may be a command: help, tones, platforms, industries, defaults [show|clear|options].
+- `defaults` also takes `review:#channel` (where "Send for review" posts this channel's drafts): a
+  channel default only, never part of a brief.
 
 Why hand-written: shlex would choke on the apostrophes of ordinary copy ("Don't miss it"), and the
 rules above (unknown keys stay text) are not something an argument parser does.
@@ -58,12 +60,19 @@ KEY_ALIASES: dict[str, str] = {
     "network": "platform",
     "sector": "industry",
 }
+# Keys only `defaults` takes: channel settings that are not brief fields.
+DEFAULTS_ONLY_KEYS: tuple[str, ...] = ("review",)
 CHOICE_KEYS = frozenset({"tone", "platform", "industry", "variants", "hashtags", "length"})
 ALL_KEYS = sorted({*OPTION_FIELDS, *KEY_ALIASES})
 COMMANDS: tuple[CommandKind, ...] = ("help", "tones", "platforms", "industries", "defaults")
 KEY_TYPO_CUTOFF = 0.75  # how close an unknown key must be to a real one to count as a typo
 TEXT_OPTION_MAX = 500  # audience / cta / voice go into the prompt: keep them short
 QUOTES = "\"'“‘"
+# A review channel as typed: `#marketing-review`, an escaped mention (`<#C0123|marketing-review>`,
+# Slack; `<#123456789>`, Discord) or a bare id (C0123ABC, 123456789).
+_CHANNEL_MENTION = re.compile(r"^<#(?P<id>[A-Z0-9]+)(?:\|[^>]*)?>$")
+_CHANNEL_NAME = re.compile(r"^#(?P<name>[a-z0-9][a-z0-9._-]{0,79})$")
+_CHANNEL_ID = re.compile(r"^(?:[CG][A-Z0-9]{6,}|\d{15,21})$")
 ON = {"on", "yes", "true", "1"}
 OFF = {"off", "no", "false", "0", "none"}
 
@@ -145,6 +154,8 @@ def parse_value(key: str, raw: Any, catalog: Catalog, max_variants: int) -> Any:
         return _switch(value)
     if key == "length":
         return _length(value)
+    if key == "review":
+        return review_channel(str(value))
     text = str(value)
     if len(text) > TEXT_OPTION_MAX:
         raise InvalidOption(
@@ -163,6 +174,25 @@ def _example(key: str) -> str:
         "length": "length:short",
     }
     return examples.get(key, f'{key}:"…"')
+
+
+def review_channel(value: str) -> str:
+    """`#name` (kept as typed, lower-cased: the platform resolves names) or a channel id."""
+    text = value.strip()
+    mention = _CHANNEL_MENTION.match(text)
+    if mention:
+        return mention["id"]
+    named = _CHANNEL_NAME.match(text.lower())
+    if named:
+        return f"#{named['name']}"
+    if _CHANNEL_ID.match(text):
+        return text
+    raise InvalidOption(
+        f"review needs a channel, e.g. review:#marketing-review (got '{value}').",
+        field="review",
+        allowed=["#channel-name", "a channel mention"],
+        value=value,
+    )
 
 
 def _variants(value: Any, max_variants: int) -> int:
@@ -253,26 +283,29 @@ def _defaults(rest: str, catalog: Catalog, max_variants: int) -> Command:
         return Command("defaults", defaults_action="show")
     if words in ("clear", "reset", "off", "remove"):
         return Command("defaults", defaults_action="clear")
-    options, leftover = extract_options(rest, catalog, max_variants)
+    options, leftover = extract_options(rest, catalog, max_variants, extra_keys=DEFAULTS_ONLY_KEYS)
     if leftover or not options:
         raise InvalidOption(
             f"'defaults' takes key:value options, 'show' or 'clear' (got '{leftover or rest.strip()}'). "
             'Example: /postpulse defaults tone:casual platform:linkedin voice:"friendly, no jargon"',
             field="defaults",
-            allowed=["show", "clear", *OPTION_FIELDS],
+            allowed=["show", "clear", *OPTION_FIELDS, *DEFAULTS_ONLY_KEYS],
             value=leftover,
         )
     return Command("defaults", options=options, defaults_action="set")
 
 
-def extract_options(text: str, catalog: Catalog, max_variants: int = 5) -> tuple[dict[str, Any], str]:
-    """Pull the `key:value` options out of `text`; what is left (whitespace tidied) is the prompt."""
+def extract_options(
+    text: str, catalog: Catalog, max_variants: int = 5, *, extra_keys: tuple[str, ...] = ()
+) -> tuple[dict[str, Any], str]:
+    """Pull the `key:value` options out of `text`; what is left (whitespace tidied) is the prompt.
+    `extra_keys` (DEFAULTS_ONLY_KEYS) are options too where the caller takes them."""
     options: dict[str, Any] = {}
     kept: list[str] = []
     position = 0
     for match in OPTION.finditer(text):
         key, raw = match.group("key"), match.group("value")
-        option = canonical_key(key)
+        option = key.lower() if key.lower() in extra_keys else canonical_key(key)
         if raw is None:
             if option is not None and text[match.end() : match.end() + 1] in QUOTES:
                 raise InvalidOption(
@@ -303,14 +336,15 @@ def extract_options(text: str, catalog: Catalog, max_variants: int = 5) -> tuple
 
 
 def brief_fields(options: Mapping[str, Any]) -> dict[str, Any]:
-    """Options keyed by option key -> Brief field names (length stays `length`, resolved later)."""
-    return {OPTION_FIELDS[k]: v for k, v in options.items()}
+    """Options keyed by option key -> Brief field names (length stays `length`, resolved later).
+    Channel settings among a channel's defaults (`review`) are not brief fields and stay out."""
+    return {OPTION_FIELDS[k]: v for k, v in options.items() if k in OPTION_FIELDS}
 
 
 def describe_options(options: Mapping[str, Any]) -> str:
     """`tone: casual · platform: linkedin · voice: "friendly"` for Info messages."""
     parts = []
-    for key in OPTION_FIELDS:
+    for key in (*OPTION_FIELDS, *DEFAULTS_ONLY_KEYS):
         if key in options:
             value = options[key]
             if isinstance(value, bool):

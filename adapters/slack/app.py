@@ -19,8 +19,10 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import blocks
+from adapters.slack import blocks, review_blocks
 from adapters.slack.replies import Replies, Where
+from adapters.slack.review import ReviewFlow
+from adapters.slack.roles import SlackRoles
 from adapters.slack.settings import SlackSettings
 from adapters.slack.streaming import UpdateBudget, retry_handlers
 from bot.assistant import Assistant, Origin
@@ -30,6 +32,9 @@ log = logging.getLogger(__name__)
 
 LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>")
 NOT_INSTALLED = "PostPulse is not installed in this Slack workspace."
+# Commands whose answer depends on who asks (bot.records.Role): only these look roles up, so a plain
+# draft costs no users.info call. `brand …` changes a brand kit (admins).
+ROLE_COMMANDS = frozenset({"brand"})
 
 
 def make_client(settings: SlackSettings, budget: UpdateBudget) -> AsyncWebClient:
@@ -54,6 +59,8 @@ class SlackRuntime:
         self.replies = Replies(
             self.client, assistant, catalog, self.budget, edit_interval_s=settings.tuning.edit_interval_s
         )
+        self.roles = SlackRoles(self.client, settings.roles)
+        self.review = ReviewFlow(self.client, assistant, catalog, self.roles, self.replies)
         self.app = build_app(self)
 
     async def close(self) -> None:
@@ -68,9 +75,16 @@ def _retry_num(request: AsyncBoltRequest) -> str | None:
     return values[0] if values else None
 
 
+def _clicker(body: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The user object of a click or a modal submission, and the team it came from."""
+    user = body.get("user") or {}
+    return user, (body.get("team") or {}).get("id") or user.get("team_id")
+
+
 def build_app(runtime: SlackRuntime) -> AsyncApp:
     settings = runtime.settings
     replies = runtime.replies
+    roles = runtime.roles
     app = AsyncApp(
         client=runtime.client,
         signing_secret=settings.signing_secret,  # bolt verifies every HTTP request's signature and age
@@ -95,6 +109,8 @@ def build_app(runtime: SlackRuntime) -> AsyncApp:
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()  # first: Slack wants an answer within 3 s, whatever the engine is doing
         user = str(body.get("user_id", ""))
+        text = str(body.get("text", ""))
+        first = text.strip().split(" ", 1)[0].lower()
         origin = Origin(
             front_door="slack",
             user_id=user,
@@ -102,13 +118,68 @@ def build_app(runtime: SlackRuntime) -> AsyncApp:
             channel_id=body.get("channel_id"),
             user_name=body.get("user_name"),
             delivery_id=body.get("trigger_id"),
+            roles=await roles.of(user) if first in ROLE_COMMANDS else frozenset(),
         )
         where = Where(
             channel=str(body.get("channel_id", "")), user=user, response_url=body.get("response_url")
         )
-        replies.spawn(replies.command(origin, str(body.get("text", "")), where), name="slack-command")
+        replies.spawn(replies.command(origin, text, where), name="slack-command")
 
-    @app.action(re.compile(f"^{blocks.ACTION_PREFIX}"))
+    @app.action(re.compile(f"^{blocks.REVIEW_PREFIX}"))
+    async def on_review_action(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """Send for review, Approve, Request changes, Edit: the clicker's roles matter here."""
+        await ack()
+        try:
+            value = blocks.ActionValue.decode(str(action.get("value") or ""))
+        except ValueError:
+            log.warning("ignoring a review click with a value this app did not write")
+            return
+        user, team = _clicker(body)
+        user_id = str(user.get("id", ""))
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
+        container = body.get("container") or {}
+        message = body.get("message") or {}
+        origin = Origin(
+            front_door="slack",
+            user_id=user_id,
+            workspace_id=team,
+            channel_id=channel,
+            user_name=user.get("username") or user.get("name"),
+            delivery_id=body.get("trigger_id"),
+            roles=await roles.of(user_id),
+        )
+        where = Where(channel=str(channel), user=user_id, thread_ts=message.get("thread_ts"))
+        ts = str(container.get("message_ts") or message.get("ts", ""))
+        work = runtime.review.action(
+            origin, str(action["action_id"]), value, where, ts, str(body.get("trigger_id", ""))
+        )
+        replies.spawn(work, name="slack-review")
+
+    @app.view(re.compile(f"^{review_blocks.MODAL_PREFIX}"))
+    async def on_modal(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """Edit / Request changes submitted: the modal closes at once; the result follows."""
+        await ack()
+        try:
+            meta = review_blocks.ModalMeta.decode(str(view.get("private_metadata") or ""))
+        except (ValueError, KeyError):
+            log.warning("ignoring a modal with metadata this app did not write")
+            return
+        user, team = _clicker(body)
+        user_id = str(user.get("id", ""))
+        origin = Origin(
+            front_door="slack",
+            user_id=user_id,
+            workspace_id=team,
+            channel_id=meta.channel,
+            user_name=user.get("username") or user.get("name"),
+            delivery_id=f"view:{view.get('id')}:{view.get('hash')}",
+            roles=await roles.of(user_id),
+        )
+        work = runtime.review.submitted(origin, str(view.get("callback_id")), meta, view)
+        replies.spawn(work, name="slack-modal")
+
+    # The draft buttons; review actions (pp_review_…) have their listener above.
+    @app.action(re.compile(f"^(?!{blocks.REVIEW_PREFIX}){blocks.ACTION_PREFIX}"))
     async def on_action(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         raw = action.get("value") or (action.get("selected_option") or {}).get("value", "")

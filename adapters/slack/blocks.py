@@ -32,6 +32,10 @@ PLATFORM = "pp_platform"
 RATE_UP = "pp_rate_up"
 RATE_DOWN = "pp_rate_down"
 USE = "pp_use"  # pp_use_<variant>: unique per block, one regex listener
+# The review flow (adapters/slack/review.py; its own listener, so the draft buttons' one skips them).
+REVIEW_PREFIX = "pp_review_"
+SEND_FOR_REVIEW = "pp_review_send"
+EDIT = "pp_review_edit"
 
 _BREAKS = (re.compile(r"\n\s*\n"), re.compile(r"\n"), re.compile(r"(?<=[.!?…])\s+"), re.compile(r"\s+"))
 
@@ -90,11 +94,11 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _sections(text: str) -> list[Block]:
+def sections(text: str) -> list[Block]:
     return [{"type": "section", "text": {"type": "mrkdwn", "text": piece}} for piece in split_text(text)]
 
 
-def _context(text: str) -> Block:
+def context_block(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
@@ -117,9 +121,9 @@ def drafting_line(brief: Brief, catalog: Catalog, user_id: str, verb: str = "Dra
 
 def progress_message(headline: str, partial: str) -> tuple[str, list[Block]]:
     """The message while the model writes: the headline, then the text so far with a cursor."""
-    blocks = [_context(headline)]
+    blocks = [context_block(headline)]
     if partial.strip():
-        blocks += _sections(escape(partial.strip()) + CURSOR)
+        blocks += sections(escape(partial.strip()) + CURSOR)
     return headline, blocks[:MAX_BLOCKS]
 
 
@@ -138,7 +142,7 @@ def context_line(draft: StoredDraft, catalog: Catalog, variant: int = 0) -> str:
     )
 
 
-def _button(label: str, action_id: str, value: ActionValue, style: str | None = None) -> Block:
+def button(label: str, action_id: str, value: ActionValue, style: str | None = None) -> Block:
     button: Block = {
         "type": "button",
         "text": {"type": "plain_text", "text": label, "emoji": True},
@@ -179,13 +183,15 @@ def actions_block(draft: StoredDraft, catalog: Catalog) -> Block:
         "type": "actions",
         "block_id": "pp_actions",
         "elements": [
-            _button("Regenerate", REGENERATE, value),
-            _button("Shorter", SHORTER, value),
-            _button("Longer", LONGER, value),
+            button("Regenerate", REGENERATE, value),
+            button("Shorter", SHORTER, value),
+            button("Longer", LONGER, value),
             _select(TONE, "Tone", draft.id, tones, draft.brief.tone),
             _select(PLATFORM, "Platform", draft.id, platforms, draft.brief.platform),
-            _button("👍", RATE_UP, value),
-            _button("👎", RATE_DOWN, value),
+            button("👍", RATE_UP, value),
+            button("👎", RATE_DOWN, value),
+            button("Send for review", SEND_FOR_REVIEW, value),
+            button("Edit", EDIT, value),  # the author's own draft (bot.review checks who may)
         ],
     }
 
@@ -195,17 +201,17 @@ def final_message(draft: StoredDraft, catalog: Catalog) -> tuple[str, list[Block
     actions; with variants, each in its own sections with a "Use this" button on its first one."""
     blocks: list[Block] = []
     if len(draft.variants) == 1:
-        blocks += _sections(escape(draft.variants[0].text))
+        blocks += sections(escape(draft.variants[0].text))
     else:
         for index, post in enumerate(draft.variants):
             chosen = draft.chosen_variant == index
-            sections = _sections(f"*Variant {index + 1}*{' ✅' if chosen else ''}\n{escape(post.text)}")
+            parts = sections(f"*Variant {index + 1}*{' ✅' if chosen else ''}\n{escape(post.text)}")
             label = "✓ Chosen" if chosen else "Use this"
-            sections[0]["accessory"] = _button(
+            parts[0]["accessory"] = button(
                 label, f"{USE}_{index}", ActionValue(draft.id, index), "primary" if chosen else None
             )
-            blocks += [*sections, {"type": "divider"}]
-    blocks.append(_context(escape(context_line(draft, catalog, draft.chosen_variant or 0))))
+            blocks += [*parts, {"type": "divider"}]
+    blocks.append(context_block(escape(context_line(draft, catalog, draft.chosen_variant or 0))))
     blocks.append(actions_block(draft, catalog))
     if len(blocks) > MAX_BLOCKS:  # only for absurd lengths: keep the buttons, trim the text
         blocks = [*blocks[: MAX_BLOCKS - 2], *blocks[-2:]]
@@ -216,7 +222,7 @@ def final_message(draft: StoredDraft, catalog: Catalog) -> tuple[str, list[Block
 def info_message(info: Info) -> tuple[str, list[Block]]:
     """Help, lists and defaults: `info.text` can quote what a user typed (a saved brand voice)."""
     title, body = escape(info.title), escape(info.text)
-    return f"{title}\n{body}"[:3000], _sections(f"*{title}*\n{body}")[:MAX_BLOCKS]
+    return f"{title}\n{body}"[:3000], sections(f"*{title}*\n{body}")[:MAX_BLOCKS]
 
 
 def notice_message(text: str) -> tuple[str, list[Block]]:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from adapters.errors import SetupError
-from bot.config import AppConfig, SlackConfig
+from bot.config import AppConfig, RolesConfig, SlackConfig
 
 BOT_TOKEN_ENV = "SLACK_BOT_TOKEN"
 SIGNING_SECRET_ENV = "SLACK_SIGNING_SECRET"
@@ -27,6 +27,7 @@ class SlackSettings:
     app_token: str | None = field(default=None, repr=False)
     api_url: str | None = None  # Web API base, e.g. http://127.0.0.1:PORT/api/ in tests
     tuning: SlackConfig = field(default_factory=SlackConfig)
+    roles: RolesConfig = field(default_factory=RolesConfig)  # admins and reviewers (adapters.slack.roles)
 
     @property
     def socket_mode(self) -> bool:
@@ -46,4 +47,5 @@ class SlackSettings:
             app_token=env.get(APP_TOKEN_ENV) or None,
             api_url=api_url,
             tuning=config.slack if config is not None else SlackConfig(),
+            roles=config.roles if config is not None else RolesConfig(),
         )

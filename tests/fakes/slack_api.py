@@ -2,7 +2,8 @@
 
 It answers like Slack for what the adapter uses (auth.test, chat.postMessage / update / delete /
 postEphemeral, chat.startStream / appendStream / stopStream, apps.connections.open, response_url
-posts), validates Block Kit the way Slack rejects it (`invalid_blocks` for a section over 3,000
+posts; for roles and review: users.info, usergroups.users.list, views.open / views.update, and
+`#name` channels resolved to their ids), validates Block Kit the way Slack rejects it (`invalid_blocks` for a section over 3,000
 characters, more than 50 blocks, duplicate action ids in a block, over-long labels and values), keeps
 the messages it holds, and records every call. `chat.update` is rate-limited per workspace like Tier 3
 (a sliding 60-second window; over it: HTTP 429 with Retry-After), and `fail_next` makes any method
@@ -38,6 +39,8 @@ TEAM_ID = "T0FAKE"
 BOT_USER_ID = "U0BOT"
 SECTION_LIMIT = 3000
 WINDOW_S = 60.0
+TITLE_LIMIT = 24  # a modal's title
+METADATA_LIMIT = 3000  # a modal's private_metadata
 
 
 @dataclass
@@ -102,6 +105,31 @@ def validate_blocks(blocks: list[Json]) -> None:
             raise SlackError("invalid_blocks")
 
 
+def validate_view(view: Json) -> None:
+    """A modal as views.open/views.update accept it: a title, a callback id, input blocks."""
+    if view.get("type") != "modal":
+        raise SlackError("invalid_arguments", headers={"X-Fake-Reason": "view type"})
+    for key, limit in (("title", TITLE_LIMIT), ("submit", TITLE_LIMIT), ("close", TITLE_LIMIT)):
+        if key in view or key == "title":
+            _plain(view.get(key, {}), limit, f"view {key}")
+    if len(str(view.get("private_metadata", ""))) > METADATA_LIMIT:
+        raise SlackError("invalid_arguments", headers={"X-Fake-Reason": "private_metadata"})
+    blocks = view.get("blocks") or []
+    if not blocks or len(blocks) > 100:
+        raise SlackError("invalid_blocks")
+    for block in blocks:
+        if block.get("type") != "input":
+            validate_blocks([block])
+            continue
+        _plain(block.get("label", {}), 2000, "input label")
+        element = block.get("element") or {}
+        if element.get("type") != "plain_text_input" or not element.get("action_id"):
+            raise SlackError("invalid_blocks")
+        cap = int(element.get("max_length", 3000))
+        if cap > 3000 or len(str(element.get("initial_value", ""))) > cap:
+            raise SlackError("invalid_blocks", headers={"X-Fake-Reason": "input value over max_length"})
+
+
 def _element(element: Json) -> None:
     kind = element.get("type")
     if kind == "button":
@@ -130,6 +158,10 @@ class FakeSlack:
         self.ephemerals: list[Json] = []
         self.responses: list[Json] = []  # posts to response_url
         self.closed_channels: set[str] = set()  # the bot is not a member: not_in_channel
+        self.channel_names: dict[str, str] = {}  # "#name" -> channel id, as Slack resolves names
+        self.users: dict[str, Json] = {}  # users.info answers; unknown U… ids are plain members
+        self.usergroups: dict[str, list[str]] = {}  # usergroups.users.list: group id -> user ids
+        self.views: dict[str, Json] = {}  # views opened, by view id
         self.rate_limited: list[Call] = []  # 429s this fake answered
         self._failures: dict[str, deque[float]] = {}
         self._update_times: dict[str, deque[float]] = {}
@@ -146,6 +178,7 @@ class FakeSlack:
     async def __aenter__(self) -> FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk GETs users.info, usergroups.users.list
         app.router.add_get("/link/", self._socket)
         app.router.add_post("/response/{id}", self._response_url)
         self._runner = web.AppRunner(app)
@@ -237,7 +270,9 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args: Json = dict(request.query)  # slack_sdk sends some methods' arguments as query parameters
-        if request.content_type == "application/json":
+        if request.method == "GET":
+            pass
+        elif request.content_type == "application/json":
             args.update(await request.json())
         else:
             args.update(await request.post())
@@ -299,6 +334,8 @@ class FakeSlack:
 
     def _channel(self, args: Json) -> str:
         channel = args.get("channel")
+        if isinstance(channel, str) and channel.startswith("#"):
+            channel = self.channel_names.get(channel[1:])
         if not channel:
             raise SlackError("channel_not_found")
         if channel in self.closed_channels:
@@ -350,6 +387,39 @@ class FakeSlack:
         self._blocks(args)
         self.ephemerals.append(args)
         return {"message_ts": self._new_ts(), "channel": channel}
+
+    def _users_info(self, args: Json, call: Call) -> Json:
+        user_id = str(args.get("user") or "")
+        if not user_id.startswith(("U", "W")):
+            raise SlackError("user_not_found")
+        user = {"id": user_id, "team_id": TEAM_ID, "name": user_id.lower(), "is_admin": False, "is_owner": False}
+        return {"user": {**user, **self.users.get(user_id, {})}}
+
+    def _usergroups_users_list(self, args: Json, call: Call) -> Json:
+        group = str(args.get("usergroup") or "")
+        if group not in self.usergroups:
+            raise SlackError("no_such_subteam")
+        return {"users": list(self.usergroups[group])}
+
+    def _view(self, raw: Any) -> Json:
+        view: Json = json.loads(raw) if isinstance(raw, str) else dict(raw or {})
+        validate_view(view)
+        return view
+
+    def _views_open(self, args: Json, call: Call) -> Json:
+        if not args.get("trigger_id"):
+            raise SlackError("invalid_trigger_id")
+        view = {**self._view(args.get("view")), "id": f"V{next(self._ts):08d}", "hash": uuid.uuid4().hex}
+        self.views[view["id"]] = view
+        return {"view": view}
+
+    def _views_update(self, args: Json, call: Call) -> Json:
+        view_id = str(args.get("view_id") or "")
+        if view_id not in self.views:
+            raise SlackError("not_found")
+        view = {**self._view(args.get("view")), "id": view_id, "hash": uuid.uuid4().hex}
+        self.views[view_id] = view
+        return {"view": view}
 
     @staticmethod
     def _chunk_text(args: Json) -> str:

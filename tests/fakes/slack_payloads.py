@@ -1,6 +1,6 @@
 """What Slack sends an app, signed the way Slack signs it: slash commands (form-encoded),
-block_actions payloads (a click on an element of a message the fake holds), Events API envelopes
-(mentions, DMs). Used with tests/fakes/slack_api.py."""
+block_actions payloads (a click on an element of a message the fake holds), view_submission payloads
+(a modal the fake opened, submitted with values), Events API envelopes (mentions, DMs). Used with tests/fakes/slack_api.py."""
 
 from __future__ import annotations
 
@@ -61,6 +61,7 @@ def actions_payload(
     user_id: str = "U0ALICE",
     selected: str | None = None,
     response_url: str = "",
+    user_name: str = "alice",
 ) -> Json:
     """A block_actions payload for a click on `action_id` in `message` (the element as rendered)."""
     element = _find_element(message.blocks, action_id)
@@ -79,7 +80,7 @@ def actions_payload(
         action["selected_option"] = options[chosen["value"]]
     return {
         "type": "block_actions",
-        "user": {"id": user_id, "username": "alice", "name": "alice", "team_id": TEAM_ID},
+        "user": {"id": user_id, "username": user_name, "name": user_name, "team_id": TEAM_ID},
         "api_app_id": "A0FAKE",
         "token": "legacy-verification-token",
         "container": {"type": "message", "message_ts": message.ts, "channel_id": message.channel},
@@ -106,6 +107,23 @@ def _find_element(blocks: list[Json], action_id: str) -> Json:
             if element.get("action_id") == action_id:
                 return {**element, "_block_id": block.get("block_id", "b")}
     raise KeyError(f"no element {action_id!r} in the message")
+
+
+def view_submission_payload(view: Json, values: dict[tuple[str, str], str], *, user_id: str = "U0ALICE") -> Json:
+    """A modal submitted: `values` maps (block_id, action_id) of its inputs to what was typed."""
+    state: Json = {}
+    for (block_id, action_id), value in values.items():
+        state.setdefault(block_id, {})[action_id] = {"type": "plain_text_input", "value": value}
+    return {
+        "type": "view_submission",
+        "team": {"id": TEAM_ID, "domain": "fake"},
+        "user": {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": TEAM_ID},
+        "api_app_id": "A0FAKE",
+        "token": "legacy-verification-token",
+        "trigger_id": f"trig.{uuid.uuid4().hex}",
+        "view": {**view, "team_id": TEAM_ID, "state": {"values": state}, "app_id": "A0FAKE"},
+        "response_urls": [],
+    }
 
 
 def actions_body(payload: Json) -> str:

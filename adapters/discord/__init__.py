@@ -58,7 +58,9 @@ async def launch(
     """Build the client and connect in the background (login, setup_hook, gateway)."""
     settings = DiscordEnv.from_env(env)
     settings.point_discord_py_here()
-    client = build_client(assistant_of, catalog, config.discord, max_variants=config.engine.max_variants)
+    client = build_client(
+        assistant_of, catalog, config.discord, max_variants=config.engine.max_variants, roles=config.roles
+    )
     task = asyncio.create_task(_run(client, settings.token), name="postpulse-discord")
     return DiscordBot(client, task)
 

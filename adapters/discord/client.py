@@ -18,9 +18,10 @@ from adapters.discord.commands import build_commands
 from adapters.discord.components import DYNAMIC_ITEMS
 from adapters.discord.gate import NO_PINGS, refusal, refuse
 from adapters.discord.responding import Responder
+from adapters.discord.review import ReviewFlow
 from bot.assistant import Assistant
 from bot.catalog import Catalog
-from bot.config import DiscordConfig
+from bot.config import DiscordConfig, RolesConfig
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class _PostPulseBot:
 
     tree: PostPulseTree
     responder: Responder
+    review: ReviewFlow
     config: DiscordConfig
 
     def _setup(
@@ -62,9 +64,11 @@ class _PostPulseBot:
         catalog: Catalog,
         config: DiscordConfig,
         max_variants: int,
+        roles: RolesConfig,
     ) -> None:
         self.config = config
-        self.responder = Responder(assistant_of, catalog, config)
+        self.responder = Responder(assistant_of, catalog, config, roles)
+        self.review = ReviewFlow(self.responder)  # the review buttons and modals (components.ReviewButton)
         self.tree = PostPulseTree(self)  # type: ignore[arg-type]
         self.tree.config = config
         self._commands = build_commands(self.responder, catalog, config, max_variants)
@@ -105,7 +109,12 @@ class PostPulseShardedClient(_PostPulseBot, discord.AutoShardedClient):
 
 
 def build_client(
-    assistant_of: Callable[[], Assistant], catalog: Catalog, config: DiscordConfig, *, max_variants: int = 5
+    assistant_of: Callable[[], Assistant],
+    catalog: Catalog,
+    config: DiscordConfig,
+    *,
+    max_variants: int = 5,
+    roles: RolesConfig | None = None,
 ) -> PostPulseClient | PostPulseShardedClient:
     """AutoShardedClient when `shard_count` is set (all shards, or this process's `shard_ids`)."""
     common: dict[str, Any] = {
@@ -122,5 +131,5 @@ def build_client(
         client = PostPulseShardedClient(shard_count=config.shard_count, **common)
     else:
         client = PostPulseClient(**common)
-    client._setup(assistant_of, catalog, config, max_variants)
+    client._setup(assistant_of, catalog, config, max_variants, roles or RolesConfig())
     return client

@@ -21,6 +21,7 @@ from bot.catalog import Catalog
 
 if TYPE_CHECKING:
     from adapters.discord.responding import Responder
+    from adapters.discord.review import ReviewFlow
 
 PREFIX = "pp"
 MAX_OPTIONS = 25  # Discord's limit for a select's options
@@ -29,6 +30,10 @@ _DRAFT = r"(?P<draft>[A-Za-z0-9_-]{1,80})"
 
 def _responder(interaction: discord.Interaction[Any]) -> Responder:
     return cast("Responder", interaction.client.responder)  # type: ignore[attr-defined]
+
+
+def _review(interaction: discord.Interaction[Any]) -> ReviewFlow:
+    return cast("ReviewFlow", interaction.client.review)  # type: ignore[attr-defined]
 
 
 class _Gated:
@@ -154,12 +159,60 @@ class ToneSelect(_Gated, ui.DynamicItem[ui.Select[Any]], template=rf"{PREFIX}:to
         await _responder(interaction).remix(interaction, self.draft_id, "tone", values[0] if values else None)
 
 
-DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (RemixButton, RateButton, UseButton, ToneSelect)
+class ReviewButton(
+    _Gated,
+    ui.DynamicItem[ui.Button[Any]],
+    template=rf"{PREFIX}:(?P<action>send|edit|approve|changes|revise):{_DRAFT}:(?P<variant>\d)",
+):
+    """The review flow (adapters.discord.review): Send for review and Edit under a draft and in the
+    author's notice; Approve, Request changes and Edit (`revise`: the message shows the new revision)
+    on the review message."""
+
+    LOOKS: ClassVar[dict[str, tuple[str, str, discord.ButtonStyle]]] = {
+        "send": ("Send for review", "📝", discord.ButtonStyle.secondary),
+        "edit": ("Edit", "✏️", discord.ButtonStyle.secondary),
+        "approve": ("Approve", "✅", discord.ButtonStyle.success),
+        "changes": ("Request changes", "↩️", discord.ButtonStyle.danger),
+        "revise": ("Edit", "✏️", discord.ButtonStyle.secondary),
+    }
+
+    def __init__(self, action: str, draft_id: str, variant: int, row: int | None = None) -> None:
+        label, emoji, style = self.LOOKS[action]
+        super().__init__(
+            ui.Button(
+                label=label,
+                emoji=emoji,
+                style=style,
+                row=row,
+                custom_id=f"{PREFIX}:{action}:{draft_id}:{variant}",
+            )
+        )
+        self.action, self.draft_id, self.variant = action, draft_id, variant
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
+    ) -> ReviewButton:
+        return cls(match["action"], match["draft"], int(match["variant"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await _review(interaction).clicked(interaction, self.action, self.draft_id, self.variant)
+
+
+DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (
+    RemixButton,
+    RateButton,
+    UseButton,
+    ToneSelect,
+    ReviewButton,
+)
+REVIEW_ROW_ROOM = 3  # with more variants, row 2 is full of "Use" buttons
 
 
 def draft_view(draft: StoredDraft, catalog: Catalog) -> ui.View:
     """Regenerate/Shorter/Longer, a tone select, and 👍/👎/"Use this" for each variant (5 rows at most:
-    one variant fits 👍/👎 beside the remix buttons; several get a row each of use/👍/👎)."""
+    one variant fits 👍/👎 beside the remix buttons; several get a row each of use/👍/👎), then Send
+    for review and Edit beside "Use" while that row has room (up to three variants)."""
     view = ui.View(timeout=None)
     for action in ("regenerate", "shorter", "longer"):
         view.add_item(RemixButton(action, draft.id, row=0))
@@ -174,4 +227,8 @@ def draft_view(draft: StoredDraft, catalog: Catalog) -> ui.View:
         if many:
             view.add_item(RateButton("up", draft.id, i, label=str(i + 1), row=3))
             view.add_item(RateButton("down", draft.id, i, label=str(i + 1), row=4))
+    if len(draft.variants) <= REVIEW_ROW_ROOM:
+        variant = draft.chosen_variant or 0
+        view.add_item(ReviewButton("send", draft.id, variant, row=2))
+        view.add_item(ReviewButton("edit", draft.id, variant, row=2))
     return view

@@ -21,9 +21,10 @@ import discord
 from adapters.discord.components import draft_view
 from adapters.discord.gate import NO_PINGS
 from adapters.discord.render import render_draft, render_info, render_partial, split_message
+from adapters.discord.roles import roles_of
 from bot.assistant import Assistant, DraftJob, Info, Origin, StoredDraft
 from bot.catalog import Catalog
-from bot.config import DiscordConfig
+from bot.config import DiscordConfig, RolesConfig
 from bot.drafts import DraftDelta
 from bot.errors import BotError, DuplicateDelivery
 from bot.messages import user_message
@@ -43,7 +44,8 @@ def token_expired(exc: discord.HTTPException) -> bool:
     return exc.code in EXPIRED_TOKEN_CODES or exc.status == 401
 
 
-def origin_of(interaction: Interaction) -> Origin:
+def origin_of(interaction: Interaction, roles: RolesConfig | None = None) -> Origin:
+    """Who asked, from where; with `roles:` config, what they may do (adapters.discord.roles)."""
     return Origin(
         front_door="discord",
         user_id=str(interaction.user.id),
@@ -51,6 +53,7 @@ def origin_of(interaction: Interaction) -> Origin:
         channel_id=str(interaction.channel_id) if interaction.channel_id else None,
         user_name=interaction.user.display_name,
         delivery_id=str(interaction.id),
+        roles=roles_of(interaction, roles) if roles is not None else frozenset(),
     )
 
 
@@ -118,11 +121,15 @@ class Responder:
     assistant_of: Any  # () -> Assistant: the service's, looked up per call (it appears at start-up)
     catalog: Catalog
     config: DiscordConfig
+    roles: RolesConfig = field(default_factory=RolesConfig)  # who administers and reviews
     writing: set[asyncio.Task[Any]] = field(default_factory=set)  # drafts being written now
 
     @property
     def assistant(self) -> Assistant:
         return self.assistant_of()  # type: ignore[no-any-return]
+
+    def origin(self, interaction: Interaction) -> Origin:
+        return origin_of(interaction, self.roles)
 
     async def drain(self, grace_s: float) -> None:
         """At shutdown: let drafts being written finish for `grace_s`, then cancel the rest."""
@@ -139,7 +146,7 @@ class Responder:
         with typed options it is a draft whose prompt may still hold key:value options."""
         if not await self._defer(interaction, thinking=True):
             return
-        origin = origin_of(interaction)
+        origin = self.origin(interaction)
         try:
             if typed_options:
                 reply: Info | DraftJob = await self.assistant.draft(origin, fields)
@@ -158,7 +165,7 @@ class Responder:
         if not await self._defer(interaction, thinking=True, ephemeral=True):
             return
         try:
-            reply = await self.assistant.handle(origin_of(interaction), text)
+            reply = await self.assistant.handle(self.origin(interaction), text)
         except Exception as exc:
             await self._say_privately(interaction, exc, edit=True)
             return
@@ -188,7 +195,7 @@ class Responder:
         )
         if not await self._defer(interaction, thinking=not in_place):
             return
-        origin = origin_of(interaction)
+        origin = self.origin(interaction)
         try:
             parent = await self.assistant.get(origin, draft_id) if in_place else None
             job = await self.assistant.remix(origin, draft_id, action, value)  # type: ignore[arg-type]
@@ -205,7 +212,7 @@ class Responder:
         if not await self._defer(interaction, thinking=True, ephemeral=True):
             return
         try:
-            await self.assistant.rate(origin_of(interaction), draft_id, variant, rating)  # type: ignore[arg-type]
+            await self.assistant.rate(self.origin(interaction), draft_id, variant, rating)  # type: ignore[arg-type]
         except Exception as exc:
             await self._say_privately(interaction, exc, edit=True)
             return
@@ -220,7 +227,7 @@ class Responder:
         if not await self._defer(interaction, thinking=True, ephemeral=True):
             return
         try:
-            draft = await self.assistant.choose(origin_of(interaction), draft_id, variant)
+            draft = await self.assistant.choose(self.origin(interaction), draft_id, variant)
         except Exception as exc:
             await self._say_privately(interaction, exc, edit=True)
             return

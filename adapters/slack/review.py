@@ -11,8 +11,8 @@ The author hears every outcome in a DM from the app.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -125,7 +125,9 @@ class ReviewFlow:
         await self._show(where.channel, ts, status, value.variant)
         await self._tell_author(status, value.variant)
 
-    async def submitted(self, origin: Origin, callback_id: str, meta: ModalMeta, view: dict[str, object]) -> None:
+    async def submitted(
+        self, origin: Origin, callback_id: str, meta: ModalMeta, view: dict[str, object]
+    ) -> None:
         """A modal's submission (acknowledged already): store it, update the message, tell the author."""
         where = Where(channel=meta.channel, user=origin.user_id)
         try:
@@ -152,7 +154,10 @@ class ReviewFlow:
 
     async def _show(self, channel: str, ts: str, status: ReviewStatus, variant: int) -> None:
         text, message = review_blocks.review_message(
-            status, variant, self.catalog, self.roles.reviewer_mentions() if status.state == "in_review" else ()
+            status,
+            variant,
+            self.catalog,
+            self.roles.reviewer_mentions() if status.state == "in_review" else (),
         )
         try:
             await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=message)

@@ -1,9 +1,6 @@
 """Block Kit for the review flow: the review message, the Edit and Request-changes modals, and what
 the author is told. Pure functions from bot.review values to Slack payloads (tested without a network).
 
-if TYPE_CHECKING:  # until bot.review lands on this branch
-    from bot.review import ReviewEvent, ReviewStatus, Revision
-
 The review message's buttons carry the draft id and variant (`blocks.ActionValue`), so a click works on
 any replica and after a restart; a modal carries the message it came from in `private_metadata`, so
 its submission can update that message.
@@ -29,6 +26,9 @@ from adapters.slack.blocks import (
     sections,
 )
 from bot.catalog import Catalog
+
+if TYPE_CHECKING:  # until bot.review lands on this branch
+    from bot.review import ReviewEvent, ReviewStatus, Revision
 
 APPROVE = "pp_review_approve"
 CHANGES = "pp_review_changes"
@@ -203,7 +203,10 @@ def changes_modal(meta: ModalMeta) -> dict[str, Any]:
             "action_id": NOTE_INPUT,
             "multiline": True,
             "max_length": NOTE_LIMIT,
-            "placeholder": {"type": "plain_text", "text": "e.g. Lead with the price, drop the second hashtag"},
+            "placeholder": {
+                "type": "plain_text",
+                "text": "e.g. Lead with the price, drop the second hashtag",
+            },
         },
     }
     return _modal(CHANGES_MODAL, "Request changes", "Send", meta, block)

@@ -26,6 +26,7 @@ def _error(exc: SlackApiError) -> object:
     data = getattr(exc.response, "data", None)
     return data.get("error") if isinstance(data, dict) else getattr(exc.response, "status_code", "?")
 
+
 TTL_S = 300.0
 
 

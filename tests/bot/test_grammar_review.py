@@ -36,6 +36,8 @@ def test_review_is_prose_in_a_draft_and_a_bad_channel_is_named(catalog: Catalog)
     draft = parse("Please review:#marketing-review our launch", catalog)
     assert draft.kind == "draft" and draft.options == {}
     assert "review:#marketing-review" in draft.prompt
-    with pytest.raises(InvalidOption, match=r"review needs a channel, e\.g\. review:#marketing-review") as info:
+    with pytest.raises(
+        InvalidOption, match=r"review needs a channel, e\.g\. review:#marketing-review"
+    ) as info:
         parse("defaults review:marketing review", catalog)
     assert info.value.field == "review" and info.value.value == "marketing"

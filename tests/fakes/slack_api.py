@@ -3,9 +3,9 @@
 It answers like Slack for what the adapter uses (auth.test, chat.postMessage / update / delete /
 postEphemeral, chat.startStream / appendStream / stopStream, apps.connections.open, response_url
 posts; for roles and review: users.info, usergroups.users.list, views.open / views.update, and
-`#name` channels resolved to their ids), validates Block Kit the way Slack rejects it (`invalid_blocks` for a section over 3,000
-characters, more than 50 blocks, duplicate action ids in a block, over-long labels and values), keeps
-the messages it holds, and records every call. `chat.update` is rate-limited per workspace like Tier 3
+`#name` channels resolved to their ids), validates Block Kit and modals the way Slack rejects them
+(`invalid_blocks` for a section over 3,000 characters, more than 50 blocks, duplicate action ids in a
+block, over-long labels and values), keeps the messages it holds, and records every call. `chat.update` is rate-limited per workspace like Tier 3
 (a sliding 60-second window; over it: HTTP 429 with Retry-After), and `fail_next` makes any method
 answer 429 on demand.
 
@@ -392,7 +392,13 @@ class FakeSlack:
         user_id = str(args.get("user") or "")
         if not user_id.startswith(("U", "W")):
             raise SlackError("user_not_found")
-        user = {"id": user_id, "team_id": TEAM_ID, "name": user_id.lower(), "is_admin": False, "is_owner": False}
+        user = {
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "name": user_id.lower(),
+            "is_admin": False,
+            "is_owner": False,
+        }
         return {"user": {**user, **self.users.get(user_id, {})}}
 
     def _usergroups_users_list(self, args: Json, call: Call) -> Json:

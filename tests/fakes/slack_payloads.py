@@ -1,6 +1,7 @@
 """What Slack sends an app, signed the way Slack signs it: slash commands (form-encoded),
 block_actions payloads (a click on an element of a message the fake holds), view_submission payloads
-(a modal the fake opened, submitted with values), Events API envelopes (mentions, DMs). Used with tests/fakes/slack_api.py."""
+(a modal the fake opened, submitted with values), Events API envelopes (mentions, DMs). Used with
+tests/fakes/slack_api.py."""
 
 from __future__ import annotations
 
@@ -109,7 +110,9 @@ def _find_element(blocks: list[Json], action_id: str) -> Json:
     raise KeyError(f"no element {action_id!r} in the message")
 
 
-def view_submission_payload(view: Json, values: dict[tuple[str, str], str], *, user_id: str = "U0ALICE") -> Json:
+def view_submission_payload(
+    view: Json, values: dict[tuple[str, str], str], *, user_id: str = "U0ALICE"
+) -> Json:
     """A modal submitted: `values` maps (block_id, action_id) of its inputs to what was typed."""
     state: Json = {}
     for (block_id, action_id), value in values.items():

@@ -5,9 +5,9 @@ postEphemeral, chat.startStream / appendStream / stopStream, apps.connections.op
 posts; for roles and review: users.info, usergroups.users.list, views.open / views.update, and
 `#name` channels resolved to their ids), validates Block Kit and modals the way Slack rejects them
 (`invalid_blocks` for a section over 3,000 characters, more than 50 blocks, duplicate action ids in a
-block, over-long labels and values), keeps the messages it holds, and records every call. `chat.update` is rate-limited per workspace like Tier 3
-(a sliding 60-second window; over it: HTTP 429 with Retry-After), and `fail_next` makes any method
-answer 429 on demand.
+block, over-long labels and values), keeps the messages it holds, and records every call.
+`chat.update` is rate-limited per workspace like Tier 3 (a sliding 60-second window; over it: HTTP 429
+with Retry-After), and `fail_next` makes any method answer 429 on demand.
 
 Socket Mode: `apps.connections.open` (with an xapp- token) hands out a ws:// URL on this server; the
 fake says hello, `send_envelope` pushes an envelope and returns the app's ack.

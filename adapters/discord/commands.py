@@ -174,6 +174,7 @@ def build_commands(
     )
     @app_commands.describe(
         action="show (default), set the options given, or clear them all",
+        review="Where Send for review posts this channel's drafts (default: this channel)",
         **{k: v for k, v in OPTION_HELP.items() if k != "prompt"},
     )
     @app_commands.choices(
@@ -193,6 +194,7 @@ def build_commands(
         audience: Text | None = None,  # type: ignore[valid-type]
         voice: Text | None = None,  # type: ignore[valid-type]
         hashtags: bool | None = None,
+        review: discord.TextChannel | None = None,
     ) -> None:
         options = grammar_text(
             {
@@ -204,12 +206,13 @@ def build_commands(
                 "audience": audience,
                 "voice": voice,
                 "hashtags": hashtags,
+                "review": f"<#{review.id}>" if review is not None else None,
             }
         )
         if action == "set" and not options:
             await interaction.response.send_message(
                 "⚠️ Pick at least one option to set: tone, platform, industry, variants, length, "
-                "audience, voice or hashtags.",
+                "audience, voice, hashtags or review.",
                 ephemeral=True,
                 allowed_mentions=NO_PINGS,
             )

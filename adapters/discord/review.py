@@ -29,7 +29,7 @@ from bot.catalog import Catalog
 from bot.messages import user_message
 
 if TYPE_CHECKING:
-    from bot.review import ReviewEvent, ReviewStatus, Revision
+    from bot.review_types import ReviewEvent, ReviewStatus, Revision
 
     from adapters.discord.responding import Responder
 

@@ -25,8 +25,8 @@ from bot.assistant import Assistant, Origin
 from bot.catalog import Catalog
 from bot.errors import DuplicateDelivery
 
-if TYPE_CHECKING:  # until bot.review lands on this branch
-    from bot.review import ReviewStatus
+if TYPE_CHECKING:
+    from bot.review_types import ReviewStatus
 
 log = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ from adapters.slack.blocks import (
 )
 from bot.catalog import Catalog
 
-if TYPE_CHECKING:  # until bot.review lands on this branch
-    from bot.review import ReviewEvent, ReviewStatus, Revision
+if TYPE_CHECKING:
+    from bot.review_types import ReviewEvent, ReviewStatus, Revision
 
 APPROVE = "pp_review_approve"
 CHANGES = "pp_review_changes"

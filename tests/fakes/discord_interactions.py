@@ -1,5 +1,6 @@
 """The interactions a test sends through the fake Discord (tests/fakes/discord_api.py): slash
-commands, autocomplete, button and select clicks, direct messages, each with a live token."""
+commands, autocomplete, button and select clicks, modal submissions, direct messages, each with a live
+token. A member holds no role and every permission unless `roles`/`permissions` say otherwise."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from typing import Any
 
 from tests.fakes.discord_gateway import FakeGateway
 from tests.fakes.discord_payloads import (
+    ALL_PERMISSIONS,
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
+    CALLBACK_MODAL,
     MESSAGE_COMPONENT,
+    MODAL_SUBMIT,
     Guild,
     Json,
     Token,
@@ -23,6 +27,7 @@ from tests.fakes.discord_payloads import (
 
 class InteractionsMixin:
     application_id: str
+    callbacks: list[Any]
     guilds: list[Guild]
     tokens: dict[str, Token]
     commands: dict[str | None, list[Json]]
@@ -37,6 +42,8 @@ class InteractionsMixin:
         channel_id: str | None = None,
         user_id: str = "2200000000000000001",
         focused: str | None = None,
+        roles: list[str] | None = None,
+        permissions: int = ALL_PERMISSIONS,
     ) -> Json:
         """An APPLICATION_COMMAND interaction (or AUTOCOMPLETE when `focused` names an option)."""
         typed = {bool: 5, int: 4, float: 10, str: 3}
@@ -46,7 +53,15 @@ class InteractionsMixin:
         ]
         data = {"id": self._command_id(name), "name": name, "type": 1, "options": opts}
         kind = AUTOCOMPLETE if focused else APPLICATION_COMMAND
-        return self._interaction(kind, data, guild=guild, channel_id=channel_id, user_id=user_id)
+        return self._interaction(
+            kind,
+            data,
+            guild=guild,
+            channel_id=channel_id,
+            user_id=user_id,
+            roles=roles,
+            permissions=permissions,
+        )
 
     def click(
         self,
@@ -55,6 +70,8 @@ class InteractionsMixin:
         *,
         values: list[str] | None = None,
         user_id: str = "2200000000000000001",
+        roles: list[str] | None = None,
+        permissions: int = ALL_PERMISSIONS,
     ) -> Json:
         """A MESSAGE_COMPONENT interaction on `message` (a button, or a select when `values` is given)."""
         data: Json = {"custom_id": custom_id, "component_type": 2 if values is None else 3}
@@ -68,6 +85,41 @@ class InteractionsMixin:
             channel_id=message["channel_id"],
             user_id=user_id,
             message=message,
+            roles=roles,
+            permissions=permissions,
+        )
+
+    def modal_for(self, interaction: Json) -> Json:
+        """The modal an interaction was answered with (its callback's data: custom_id, title, components)."""
+        for callback in self.callbacks:
+            if callback.interaction_id == interaction["id"] and callback.type == CALLBACK_MODAL:
+                return dict(callback.data)
+        raise AssertionError("that interaction was not answered with a modal")
+
+    def submit_modal(self, opened_by: Json, values: dict[str, str]) -> Json:
+        """The MODAL_SUBMIT of the modal `opened_by` got: `values` maps its text inputs' custom ids (in
+        the order shown) to what was typed. Same member, channel and message as the opening click."""
+        modal = self.modal_for(opened_by)
+        inputs = [c for row in modal["components"] for c in row.get("components", [row.get("component")])]
+        rows = [
+            {
+                "type": 1,
+                "components": [{"type": 4, "custom_id": c["custom_id"], "value": values[c["custom_id"]]}],
+            }
+            for c in inputs
+            if c and c.get("custom_id") in values
+        ]
+        member = opened_by["member"]
+        guild = next(g for g in self.guilds if g.id == opened_by["guild_id"])
+        return self._interaction(
+            MODAL_SUBMIT,
+            {"custom_id": modal["custom_id"], "components": rows},
+            guild=guild,
+            channel_id=opened_by["channel_id"],
+            user_id=member["user"]["id"],
+            message=opened_by.get("message"),
+            roles=member["roles"],
+            permissions=int(member["permissions"]),
         )
 
     def direct_message(
@@ -106,6 +158,8 @@ class InteractionsMixin:
         channel_id: str | None,
         user_id: str,
         message: Json | None = None,
+        roles: list[str] | None = None,
+        permissions: int = ALL_PERMISSIONS,
     ) -> Json:
         guild = guild or self.guilds[0]
         channel_id = channel_id or guild.channel_ids[0]
@@ -122,6 +176,8 @@ class InteractionsMixin:
             guild,
             channel_id,
             user_payload(user_id, f"user{user_id[-3:]}"),
+            roles=roles,
+            permissions=permissions,
         )
         if message is not None:
             payload["message"] = message

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +16,10 @@ OP_DISPATCH, OP_HEARTBEAT, OP_IDENTIFY, OP_RESUME, OP_HELLO, OP_HEARTBEAT_ACK = 
 APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE = 2, 3, 4
 # Callback types: 4 message, 5 deferred message ("thinking"), 6 deferred update, 7 update, 8 choices.
 CALLBACK_MESSAGE, CALLBACK_DEFERRED, CALLBACK_DEFERRED_UPDATE, CALLBACK_UPDATE = 4, 5, 6, 7
+CALLBACK_MODAL = 9  # the answer is a modal; its submission is a MODAL_SUBMIT interaction
+MODAL_SUBMIT = 5
+ALL_PERMISSIONS = (1 << 41) - 1
+MANAGE_GUILD = 1 << 5
 FLAG_EPHEMERAL = 1 << 6
 FLAG_LOADING = 1 << 7
 
@@ -40,6 +44,7 @@ class Guild:
     id: str
     name: str
     channel_ids: list[str]
+    roles: dict[str, str] = field(default_factory=dict)  # role id -> name, besides @everyone
 
 
 def shard_of(guild_id: str, shard_count: int) -> int:
@@ -81,7 +86,21 @@ def guild_payload(guild: Guild) -> Json:
                 "managed": False,
                 "mentionable": False,
                 "flags": 0,
-            }
+            },
+            *(
+                {
+                    "id": role_id,
+                    "name": name,
+                    "permissions": "0",
+                    "position": position,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": False,
+                    "mentionable": True,
+                    "flags": 0,
+                }
+                for position, (role_id, name) in enumerate(guild.roles.items(), start=1)
+            ),
         ],
         "emojis": [],
         "stickers": [],
@@ -142,8 +161,12 @@ def interaction_payload(
     guild: Guild,
     channel_id: str,
     user: Json,
+    *,
+    roles: list[str] | None = None,
+    permissions: int = ALL_PERMISSIONS,
 ) -> Json:
-    """An INTERACTION_CREATE payload from a guild member with every permission."""
+    """An INTERACTION_CREATE payload from a guild member holding `roles`, with `permissions` (every
+    one unless told otherwise)."""
     payload: Json = {
         "id": interaction_id,
         "application_id": application_id,
@@ -163,12 +186,12 @@ def interaction_payload(
         },
         "member": {
             "user": user,
-            "roles": [],
+            "roles": list(roles or []),
             "joined_at": iso(),
             "deaf": False,
             "mute": False,
             "flags": 0,
-            "permissions": str((1 << 41) - 1),
+            "permissions": str(permissions),
             "nick": None,
             "avatar": None,
         },

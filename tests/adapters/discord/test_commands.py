@@ -13,7 +13,7 @@ from engine.backends.transformers.async_engine import AsyncEngine
 from tests.adapters.discord.support import Harness, running, tuned
 from tests.fakes.discord_api import AUTOCOMPLETE, CALLBACK_DEFERRED, FLAG_EPHEMERAL, FakeDiscord, Guild, Json
 
-STRING, INTEGER, BOOLEAN = 3, 4, 5
+STRING, INTEGER, BOOLEAN, CHANNEL = 3, 4, 5, 7
 
 
 async def reply_text(h: Harness, interaction: Json, contains: str) -> str:
@@ -47,8 +47,12 @@ async def test_synced_commands_carry_typed_options_and_catalogue_choices(
         assert commands["postpulse"]["contexts"] == [0, 1, 2] and commands["postpulse"][
             "integration_types"
         ] == [0]
-        defaults = {o["name"] for o in commands["postpulse-defaults"]["options"]}
-        assert defaults == {"action", *options} - {"prompt"}
+        defaults = {o["name"]: o for o in commands["postpulse-defaults"]["options"]}
+        assert set(defaults) == ({"action", *options} - {"prompt"}) | {"review"}
+        assert defaults["review"]["type"] == CHANNEL and set(defaults["review"]["channel_types"]) == {
+            0,
+            5,
+        }  # text, announcement
 
 
 async def test_industry_autocomplete(app_config: AppConfig, full_engine: AsyncEngine, tmp_path: Path) -> None:

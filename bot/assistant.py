@@ -44,6 +44,7 @@ from bot.records import (
     RemixAction,
     StoredDraft,
 )
+from bot.review import Reviews
 from bot.store import Store, new_draft_id
 from bot.tenancy import Tenancy
 
@@ -108,6 +109,8 @@ class Assistant:
         self.max_variants = config.engine.max_variants
         self.limiter = limiter or UserRateLimiter(config.bot.user_rate_limit_per_minute)
         self.workspace_defaults = self._seed_defaults(config.bot.workspace_defaults)
+        # Review states, edits and approvals (bot.review), over the same store and tenancy.
+        self.reviews = Reviews(store, self.tenancy)
 
     def _seed_defaults(self, seeds: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
         """Validate the config's workspace defaults at start-up, not at a user's first command."""

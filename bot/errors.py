@@ -1,10 +1,10 @@
 """The bot core's error tree. Engine errors (engine.errors) pass through unchanged.
 
 Handler order for adapters: DuplicateDelivery, RateLimited, InvalidOption (also an engine
-InvalidRequest, so handlers written for the engine's tree still catch it), DraftNotFound, then
-BotError. `bot.messages.user_message(exc)` gives the plain words for any of them. ConfigError is also
-the engine's ConfigError, for the same reason: one `isinstance` check (the CLI's exit code 2) covers
-a bad `model:` key and a bad `brands:` key alike.
+InvalidRequest, so handlers written for the engine's tree still catch it), DraftNotFound,
+ReviewConflict, NotAllowed, then BotError. `bot.messages.user_message(exc)` gives the plain words
+for any of them. ConfigError is also the engine's ConfigError, for the same reason: one
+`isinstance` check (the CLI's exit code 2) covers a bad `model:` key and a bad `brands:` key alike.
 """
 
 from __future__ import annotations
@@ -57,3 +57,22 @@ class InvalidOption(BotError, InvalidRequest):
     ) -> None:
         super().__init__(message, field=field, allowed=allowed, suggestion=suggestion)
         self.value = value
+
+
+class ReviewConflict(BotError):
+    """A review transition the draft's state does not allow (approving twice, editing an approved
+    draft). `state` is the draft's state now; `allowed` the actions it allows. HTTP 409."""
+
+    def __init__(self, message: str, *, state: str, allowed: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.state = state
+        self.allowed = tuple(allowed)
+
+
+class NotAllowed(BotError):
+    """The person lacks the role an action needs (`role`: "reviewer", "admin"); the message says
+    who can and whom to ask. HTTP 403."""
+
+    def __init__(self, message: str, *, role: str) -> None:
+        super().__init__(message)
+        self.role = role

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -105,3 +105,55 @@ class DeliveryRow(Base):
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ReviewRow(Base):
+    """A draft's review state, one row per draft once its review starts (no row: `draft`).
+    `version` goes up with every transition and edit; each write is an UPDATE conditional on the
+    version it read, so two replicas racing on one draft cannot both move it (bot.store.reviews)."""
+
+    __tablename__ = "reviews"
+
+    draft_id: Mapped[str] = mapped_column(String(32), ForeignKey("drafts.id"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(24))
+    version: Mapped[int] = mapped_column(Integer)
+    approved_variant: Mapped[int | None] = mapped_column(Integer)
+    approved_revision: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RevisionRow(Base):
+    """An edit of one variant (number 1..; number 0 is the variant's own text in `variants`)."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (
+        UniqueConstraint("draft_id", "variant", "number", name="uq_revisions_draft_variant_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    draft_id: Mapped[str] = mapped_column(String(32), ForeignKey("drafts.id"), index=True)
+    variant: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[str] = mapped_column(String(128))
+    author_name: Mapped[str | None] = mapped_column(String(128))
+    front_door: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReviewEventRow(Base):
+    """The audit trail: every review transition and edit, who and when. Insert-only."""
+
+    __tablename__ = "review_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    draft_id: Mapped[str] = mapped_column(String(32), ForeignKey("drafts.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(24))  # the state it left the draft in
+    actor_id: Mapped[str] = mapped_column(String(128))
+    actor_name: Mapped[str | None] = mapped_column(String(128))
+    front_door: Mapped[str] = mapped_column(String(16))
+    variant: Mapped[int | None] = mapped_column(Integer)
+    revision: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -4,6 +4,7 @@
     store.feedback    FeedbackRepository ratings, picks, and their export for training
     store.deliveries  DeliveryClaims    "already processed" across replicas
     store.defaults    ChannelDefaults   per-channel option defaults
+    store.reviews     ReviewRepository  review states, revisions and their audit trail
 
 Each write is its own short transaction, committed before the method returns; nothing reads inside
 a write transaction, so SQLite's writer lock is held only for the insert itself.
@@ -22,6 +23,7 @@ from bot.store.defaults import ChannelDefaults
 from bot.store.deliveries import DeliveryClaims
 from bot.store.drafts import DraftRepository
 from bot.store.feedback import FeedbackRepository
+from bot.store.reviews import ReviewRepository
 from bot.store.url import redact
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ class Store:
         self.feedback = FeedbackRepository(sessions)
         self.deliveries = DeliveryClaims(sessions)
         self.defaults = ChannelDefaults(sessions)
+        self.reviews = ReviewRepository(sessions)
 
     @property
     def url(self) -> str:

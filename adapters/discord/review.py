@@ -29,9 +29,8 @@ from bot.catalog import Catalog
 from bot.messages import user_message
 
 if TYPE_CHECKING:
-    from bot.review_types import ReviewEvent, ReviewStatus, Revision
-
     from adapters.discord.responding import Responder
+    from bot.review_types import ReviewEvent, ReviewStatus, Revision
 
 log = logging.getLogger(__name__)
 
@@ -211,10 +210,9 @@ class ReviewFlow:
             draft = await assistant.get(origin, draft_id)
             chosen = draft.chosen_variant if draft.chosen_variant is not None else variant
             status = await assistant.reviews.submit(origin, draft_id, chosen)
-            defaults = await assistant.store.defaults.get(
-                origin.front_door, origin.workspace_id, origin.channel_id
-            )
-            channel_id = int(str(defaults.get("review") or interaction.channel_id))
+            home = draft.origin  # the review channel set for the draft's own channel, else that channel
+            defaults = await assistant.store.defaults.get(home.front_door, home.workspace_id, home.channel_id)
+            channel_id = int(str(defaults.get("review") or home.channel_id or interaction.channel_id))
             role = reviewer_role(interaction.guild, self.responder.roles)
             content = review_content(status, chosen, self.responder.catalog, role.mention if role else None)
             channel = interaction.client.get_partial_messageable(channel_id, guild_id=interaction.guild_id)

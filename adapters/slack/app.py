@@ -118,16 +118,21 @@ def build_app(runtime: SlackRuntime) -> AsyncApp:
             channel_id=body.get("channel_id"),
             user_name=body.get("user_name"),
             delivery_id=body.get("trigger_id"),
-            roles=await roles.of(user) if first in ROLE_COMMANDS else frozenset(),
         )
         where = Where(
             channel=str(body.get("channel_id", "")), user=user, response_url=body.get("response_url")
         )
-        replies.spawn(replies.command(origin, text, where), name="slack-command")
+
+        async def work() -> None:
+            asker = await roles.attach(origin) if first in ROLE_COMMANDS else origin
+            await replies.command(asker, text, where)
+
+        replies.spawn(work(), name="slack-command")
 
     @app.action(re.compile(f"^{blocks.REVIEW_PREFIX}"))
     async def on_review_action(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
-        """Send for review, Approve, Request changes, Edit: the clicker's roles matter here."""
+        """Send for review, Approve, Request changes, Edit: the clicker's roles matter here (looked up
+        after the ack, in the work itself)."""
         await ack()
         try:
             value = blocks.ActionValue.decode(str(action.get("value") or ""))
@@ -146,14 +151,16 @@ def build_app(runtime: SlackRuntime) -> AsyncApp:
             channel_id=channel,
             user_name=user.get("username") or user.get("name"),
             delivery_id=body.get("trigger_id"),
-            roles=await roles.of(user_id),
         )
         where = Where(channel=str(channel), user=user_id, thread_ts=message.get("thread_ts"))
         ts = str(container.get("message_ts") or message.get("ts", ""))
-        work = runtime.review.action(
-            origin, str(action["action_id"]), value, where, ts, str(body.get("trigger_id", ""))
-        )
-        replies.spawn(work, name="slack-review")
+
+        async def work() -> None:
+            clicker = await roles.attach(origin)
+            trigger = str(body.get("trigger_id", ""))
+            await runtime.review.action(clicker, str(action["action_id"]), value, where, ts, trigger)
+
+        replies.spawn(work(), name="slack-review")
 
     @app.view(re.compile(f"^{review_blocks.MODAL_PREFIX}"))
     async def on_modal(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -173,10 +180,13 @@ def build_app(runtime: SlackRuntime) -> AsyncApp:
             channel_id=meta.channel,
             user_name=user.get("username") or user.get("name"),
             delivery_id=f"view:{view.get('id')}:{view.get('hash')}",
-            roles=await roles.of(user_id),
         )
-        work = runtime.review.submitted(origin, str(view.get("callback_id")), meta, view)
-        replies.spawn(work, name="slack-modal")
+
+        async def work() -> None:
+            submitter = await roles.attach(origin)
+            await runtime.review.submitted(submitter, str(view.get("callback_id")), meta, view)
+
+        replies.spawn(work(), name="slack-modal")
 
     # The draft buttons; review actions (pp_review_…) have their listener above.
     @app.action(re.compile(f"^(?!{blocks.REVIEW_PREFIX}){blocks.ACTION_PREFIX}"))

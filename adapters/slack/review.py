@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -24,9 +23,7 @@ from adapters.slack.roles import SlackRoles
 from bot.assistant import Assistant, Origin
 from bot.catalog import Catalog
 from bot.errors import DuplicateDelivery
-
-if TYPE_CHECKING:
-    from bot.review_types import ReviewStatus
+from bot.review_types import ReviewStatus
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +76,14 @@ class ReviewFlow:
             await self.replies.notice(where, exc)
 
     async def send(self, origin: Origin, value: blocks.ActionValue, where: Where) -> None:
-        reviews = self.assistant().reviews
-        status = await reviews.submit(origin, value.draft_id, value.variant)
-        defaults = await self.assistant().store.defaults.get(
-            origin.front_door, origin.workspace_id, origin.channel_id
-        )
-        channel = str(defaults.get("review") or where.channel)
+        """The review channel is the one set for the draft's own channel (a click in the author's DM
+        still reaches it); without one, the draft's channel."""
+        assistant = self.assistant()
+        draft = await assistant.get(origin, value.draft_id)
+        home = draft.origin
+        defaults = await assistant.store.defaults.get(home.front_door, home.workspace_id, home.channel_id)
+        channel = str(defaults.get("review") or home.channel_id or where.channel)
+        status = await assistant.reviews.submit(origin, value.draft_id, value.variant)
         text, message = review_blocks.review_message(
             status, value.variant, self.catalog, self.roles.reviewer_mentions()
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from adapters.slack.blocks import (
     EDIT,
@@ -26,9 +26,7 @@ from adapters.slack.blocks import (
     sections,
 )
 from bot.catalog import Catalog
-
-if TYPE_CHECKING:
-    from bot.review_types import ReviewEvent, ReviewStatus, Revision
+from bot.review_types import ReviewEvent, ReviewStatus, Revision
 
 APPROVE = "pp_review_approve"
 CHANGES = "pp_review_changes"

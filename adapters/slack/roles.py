@@ -9,6 +9,7 @@ configured ids still count, and the user is told in plain words what they cannot
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import RolesConfig
-from bot.records import Role
+from bot.records import Origin, Role
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,10 @@ class SlackRoles:
         if user_id in self.config.slack_reviewers or user_id in await self.group_members():
             roles.add("reviewer")
         return frozenset(roles)
+
+    async def attach(self, origin: Origin) -> Origin:
+        """The same origin, with the roles its user holds now."""
+        return dataclasses.replace(origin, roles=await self.of(origin.user_id))
 
     def reviewer_mentions(self) -> list[str]:
         """Who "Send for review" pings: the reviewer group as one mention, else each reviewer."""

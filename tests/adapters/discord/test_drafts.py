@@ -97,6 +97,8 @@ async def test_command_defers_streams_and_finishes_with_buttons(
             f"pp:down:{draft_id}:0",
             f"pp:tone:{draft_id}",
             f"pp:use:{draft_id}:0",
+            f"pp:send:{draft_id}:0",
+            f"pp:edit:{draft_id}:0",
         ]
         assert fake.heartbeats >= 1, "the gateway connection is kept alive"
 

@@ -99,7 +99,8 @@ async def test_a_long_draft_is_split_over_follow_ups(app_config: AppConfig, tmp_
         assert [bool(m["components"]) for m in messages] == [False, False, True], (
             "buttons under the last part"
         )
-        assert draft_id_of(messages[-1]) == stand_in.stored.id and len(custom_ids(messages[-1])) == 13
+        # remix 3, tone 1, use/up/down 3 each, Send for review and Edit
+        assert draft_id_of(messages[-1]) == stand_in.stored.id and len(custom_ids(messages[-1])) == 15
         assert contents[-1].endswith("-# LinkedIn · inspirational · 3 variants · 2.5s")
         whole = "\n\n".join(contents)
         for post in stand_in.stored.variants:

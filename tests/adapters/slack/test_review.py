@@ -101,6 +101,7 @@ async def test_review_round_trip(slack: Harness) -> None:
     )
     model_text = (await status(slack, draft_id)).latest(0)
     assert view["callback_id"] == review_blocks.EDIT_MODAL
+    seen["edit modal (opened by Alice)"] = view
     assert (
         view["blocks"][0]["element"]["initial_value"] == (await status(slack, draft_id)).revision(0, 0).text
     )
@@ -149,6 +150,7 @@ async def test_review_round_trip(slack: Harness) -> None:
         slack, {(review_blocks.NOTE_BLOCK, review_blocks.NOTE_INPUT): "Lead with the price"}, BOB
     )
     assert view["callback_id"] == review_blocks.CHANGES_MODAL
+    seen["request-changes modal (opened by Bob)"] = view
     after = await status(slack, draft_id)
     assert after.state == "changes_requested" and after.history[-1].note == "Lead with the price"
     shown = fake.message(review.channel, review.ts)

@@ -31,6 +31,7 @@ def test_manifest_matches_the_adapter(app_config: AppConfig) -> None:
     assert settings["socket_mode_enabled"] is False
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "app_mentions:read", "im:history"} <= scopes
+    assert {"users:read", "usergroups:read"} <= scopes, "roles: users.info and usergroups.users.list"
 
 
 def test_serve_mounts_slack_when_its_credentials_are_set() -> None:

@@ -93,6 +93,7 @@ async def test_review_round_trip(slack: Harness) -> None:
     assert {blocks.SEND_FOR_REVIEW, blocks.EDIT} <= set(action_ids(draft_message))
     (draft_id,) = [r[0] for r in slack.rows("SELECT id FROM drafts")]
     seen["draft message"] = draft_message.blocks
+    assert not fake.calls_to("users.info"), "a plain draft looks no roles up"
 
     # The author edits her own draft: a modal pre-filled with the model's text; saving is revision 1.
     await click(slack, draft_message, blocks.EDIT, ALICE)

@@ -29,6 +29,8 @@ EVERY_ACTION = {
     blocks.PLATFORM,
     blocks.RATE_UP,
     blocks.RATE_DOWN,
+    blocks.SEND_FOR_REVIEW,
+    blocks.EDIT,
 }
 
 

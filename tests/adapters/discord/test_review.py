@@ -102,7 +102,7 @@ async def test_review_round_trip(app_config: AppConfig, engine: AsyncEngine, tmp
                 and f"<@&{ROLE}>" in review["content"]
             )
             assert "Spring sale: 20% off bikes." in review["content"]
-            assert review["allowed_mentions"]["roles"] == [ROLE]
+            assert [str(r) for r in review["allowed_mentions"]["roles"]] == [ROLE]
             assert custom_ids(review) == [f"pp:{a}:{draft_id}:0" for a in ("approve", "changes", "revise")]
             assert (await status(h, guild, draft_id)).state == "in_review"
 
@@ -165,7 +165,9 @@ async def test_review_round_trip(app_config: AppConfig, engine: AsyncEngine, tmp
                     (m for m in fake.channel_messages(general) if "approved your draft" in m["content"]), None
                 )
             )
-            assert approved["allowed_mentions"]["users"] == [AUTHOR] and edited in approved["content"]
+            assert [str(u) for u in approved["allowed_mentions"]["users"]] == [AUTHOR] and edited in approved[
+                "content"
+            ]
             [cb] = fake.callbacks_for(approve)
             assert cb.type == CALLBACK_DEFERRED_UPDATE
     finally:

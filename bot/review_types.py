@@ -24,6 +24,7 @@ ReviewState = Literal["draft", "in_review", "approved", "changes_requested"]
 ReviewAction = Literal["review", "edit", "approve", "changes"]
 REVIEW_STATES: tuple[ReviewState, ...] = ("draft", "in_review", "approved", "changes_requested")
 REVIEW_ACTIONS: tuple[ReviewAction, ...] = ("review", "edit", "approve", "changes")
+MAX_NOTE_CHARS = 2000  # a review note or a request for changes
 
 # Which states each action may start from (the use case and the store's guard read the same table).
 ALLOWED_FROM: dict[ReviewAction, tuple[ReviewState, ...]] = {

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from bot.brief import Brief
 from bot.records import StoredDraft
 
 ReviewState = Literal["draft", "in_review", "approved", "changes_requested"]
@@ -130,3 +131,15 @@ class ReviewChange:
     note: str | None = None
     text: str | None = None
     approved: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class ReviewFeedback:
+    """One draft's review as training signal (bot.store.feedback -> training.feedback): every
+    revision (number 0 included), the approved one, and the revisions changes were requested on."""
+
+    draft_id: str
+    brief: Brief
+    revisions: tuple[Revision, ...]  # by variant, then number
+    approved: Revision | None
+    changes_on: tuple[Revision, ...]  # oldest request first

@@ -24,6 +24,7 @@ from bot.errors import InvalidOption, NotAllowed, ReviewConflict
 from bot.records import Origin, StoredDraft
 from bot.review_types import (
     ALLOWED_FROM,
+    MAX_NOTE_CHARS,
     REVIEW_ACTIONS,
     ReviewAction,
     ReviewChange,
@@ -40,7 +41,6 @@ log = logging.getLogger(__name__)
 
 __all__ = ["ReviewEvent", "ReviewState", "ReviewStatus", "Reviews", "Revision"]
 
-MAX_NOTE_CHARS = 2000
 MAX_ATTEMPTS = 8  # reads-and-writes lost to concurrent writers before giving up with a conflict
 
 VERBS: dict[ReviewAction, str] = {

@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from bot.brief import Brief
 from bot.records import StoredDraft
 
 ReviewState = Literal["draft", "in_review", "approved", "changes_requested"]
 ReviewAction = Literal["review", "edit", "approve", "changes"]
 REVIEW_STATES: tuple[ReviewState, ...] = ("draft", "in_review", "approved", "changes_requested")
 REVIEW_ACTIONS: tuple[ReviewAction, ...] = ("review", "edit", "approve", "changes")
+MAX_NOTE_CHARS = 2000  # a review note or a request for changes
 
 # Which states each action may start from (the use case and the store's guard read the same table).
 ALLOWED_FROM: dict[ReviewAction, tuple[ReviewState, ...]] = {
@@ -129,3 +131,15 @@ class ReviewChange:
     note: str | None = None
     text: str | None = None
     approved: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class ReviewFeedback:
+    """One draft's review as training signal (bot.store.feedback -> training.feedback): every
+    revision (number 0 included), the approved one, and the revisions changes were requested on."""
+
+    draft_id: str
+    brief: Brief
+    revisions: tuple[Revision, ...]  # by variant, then number
+    approved: Revision | None
+    changes_on: tuple[Revision, ...]  # oldest request first

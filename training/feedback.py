@@ -2,6 +2,12 @@
 draft of the same brief become a preference pair, and so do the chosen ("use this") and a passed-over
 variant of one draft (the A/B signal).
 
+Reviews (bot.review) say more than a thumb: an approved text is an SFT record; every edit is
+preferred to the text it replaced (a pair: what the team changed is what the model should have
+written); a revision a reviewer requested changes on is the rejected side of a pair whose chosen
+side is the approved text (else the revision that answered the request). Brand-kit example posts
+join the SFT records through `export_records(examples=...)`, with their own `source`.
+
 Why here and not in the store: the store keeps every rating and click in the shape the chat front
 doors need; this module fixes the contract training accepts (`training.dataset.Record`), so the two
 can evolve apart. `postpulse feedback export` (below) joins them. Pairs are kept for a
@@ -22,6 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bot.records import DraftFeedback
+from bot.review_types import ReviewFeedback, Revision
 from training.dataset import Record
 from training.errors import TrainingError
 
@@ -113,13 +120,60 @@ def choice_pairs(feedback: Iterable[DraftFeedback]) -> list[Record]:
     return pairs
 
 
-def export_records(feedback: list[DraftFeedback], fmt: ExportFormat) -> list[Record]:
-    """`sft`: approved variants as SFT records; `dpo`: approved-vs-rejected and chosen-vs-passed-over
-    preference pairs (both in the schema training.dataset loads)."""
+def _revision_id(draft_id: str, revision: Revision) -> str:
+    return f"{draft_id}#{revision.variant}r{revision.number}"
+
+
+def review_records(reviews: Iterable[ReviewFeedback]) -> tuple[list[Record], list[Record]]:
+    """(SFT records from approved texts, preference pairs from edits and requests for changes).
+    A pair whose two sides read the same, or that another signal already gave, is left out."""
+    sft: list[Record] = []
+    pairs: dict[tuple[str, str], Record] = {}
+
+    def pair(fields: dict[str, Any], chosen: Revision, rejected: Revision, kind: str, draft_id: str) -> None:
+        key = (chosen.text.strip(), rejected.text.strip())
+        if key[0] and key[1] and key[0] != key[1] and key not in pairs:
+            source = f"{kind}:{_revision_id(draft_id, chosen)}>{_revision_id(draft_id, rejected)}"
+            pairs[key] = Record(**fields, chosen=chosen.text, rejected=rejected.text, source=source)
+
+    for review in reviews:
+        fields = _fields(review.brief.model_dump())
+        approved = review.approved
+        if approved is not None and approved.text.strip():
+            sft.append(
+                Record(
+                    **fields, text=approved.text, source=f"review:{_revision_id(review.draft_id, approved)}"
+                )
+            )
+        by_number = {(r.variant, r.number): r for r in review.revisions}
+        for revision in review.revisions:  # each edit over the text it replaced
+            replaced = by_number.get((revision.variant, revision.number - 1))
+            if revision.number > 0 and replaced is not None:
+                pair(fields, revision, replaced, "review-edit", review.draft_id)
+        for asked in review.changes_on:  # what a reviewer sent back, against what came of it
+            latest = max((r for r in review.revisions if r.variant == asked.variant), key=lambda r: r.number)
+            better = approved if approved is not None else latest if latest.number > asked.number else None
+            if better is not None:
+                pair(fields, better, asked, "review-changes", review.draft_id)
+    return sft, list(pairs.values())
+
+
+def export_records(
+    feedback: list[DraftFeedback],
+    fmt: ExportFormat,
+    reviews: Iterable[ReviewFeedback] = (),
+    examples: Iterable[Record] = (),
+) -> list[Record]:
+    """`sft`: approved variants and approved review texts as SFT records, plus `examples` (the brand
+    kits' example posts as SFT records, each with a `source` that says so); `dpo`: approved-vs-rejected,
+    chosen-vs-passed-over, edit and changes-requested preference pairs (all in the schema
+    training.dataset loads)."""
     sft, pairs = records_from_ratings(rated_drafts(feedback))
+    reviewed_sft, reviewed_pairs = review_records(reviews)
     if fmt == "sft":
-        return sft
-    return pairs + choice_pairs(feedback)
+        return sft + reviewed_sft + list(examples)
+    seen = {(p.chosen, p.rejected) for p in pairs}
+    return pairs + choice_pairs(feedback) + [p for p in reviewed_pairs if (p.chosen, p.rejected) not in seen]
 
 
 def parse_since(value: str) -> datetime:
@@ -148,9 +202,10 @@ async def export(url: str, fmt: ExportFormat, out: Path, since: datetime | None 
     store = await open_store(url)
     try:
         feedback = await store.feedback.export(since)
+        reviews = await store.feedback.reviews(since)
     finally:
         await store.close()
-    return write_records(export_records(feedback, fmt), out)
+    return write_records(export_records(feedback, fmt, reviews), out)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -170,11 +225,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """`postpulse feedback export --format sft|dpo [--since DATE] --out FILE`."""
-    feedback = subparsers.add_parser("feedback", help="turn ratings and picks into training data")
+    feedback = subparsers.add_parser("feedback", help="turn ratings, picks and reviews into training data")
     sub = feedback.add_subparsers(dest="feedback_command", required=True)
     exp = sub.add_parser("export", help="write rated drafts as SFT records or preference pairs (JSONL)")
     exp.add_argument("--format", choices=["sft", "dpo"], required=True, help="sft: approved; dpo: pairs")
-    exp.add_argument("--since", type=parse_since, help="only ratings and picks from this date (UTC) on")
+    exp.add_argument(
+        "--since", type=parse_since, help="only ratings, picks and review events from this date (UTC) on"
+    )
     exp.add_argument("--out", required=True, help="output JSONL file")
     exp.add_argument("--config", help="YAML config with the store (default: configs/default.yaml)")
     exp.set_defaults(func=_run_export)

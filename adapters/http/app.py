@@ -24,6 +24,7 @@ from adapters.http.routes_generate import generate_text
 from adapters.http.routes_openai import chat_completions, list_models
 from adapters.http.routes_ops import catalog as catalog_route
 from adapters.http.routes_ops import health, openapi, ready
+from adapters.http.routes_review import add_routes as add_review_routes
 from adapters.http.state import CATALOG, CONFIG, GUARD, METRICS, SERVICE
 from adapters.playground import add_routes as add_playground_routes
 from bot.config import AppConfig
@@ -70,7 +71,8 @@ def create_app(config: AppConfig, service: BotService, env: Mapping[str, str]) -
     app.router.add_get("/ready", ready)
     app.router.add_get("/metrics", metrics_handler)
     app.router.add_get("/openapi.json", openapi)
-    add_draft_routes(app)  # /v1/drafts/{id}, …/rating, …/choice, …/remix
+    add_draft_routes(app)  # /v1/drafts/{id}/rating, …/choice, …/remix
+    add_review_routes(app)  # GET /v1/drafts/{id}, …/review, …/edit, …/approve, …/changes
     add_playground_routes(app)  # the page at / (adapters/playground)
     return app
 

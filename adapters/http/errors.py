@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from adapters.errors import AdapterError
-from bot.errors import RateLimited
+from bot.errors import NotAllowed, RateLimited, ReviewConflict
 from engine.errors import (
     EngineDead,
     EngineError,
@@ -69,6 +69,10 @@ def from_exception(exc: BaseException) -> ApiError:
         return exc
     if isinstance(exc, InvalidRequest):
         return _invalid(exc)
+    if isinstance(exc, ReviewConflict):
+        return ApiError(409, str(exc), "conflict_error", "state")
+    if isinstance(exc, NotAllowed):
+        return ApiError(403, str(exc), "permission_error", None)
     if isinstance(exc, EngineOverloaded):
         return ApiError(429, str(exc), "overloaded_error", None, _retry_after(exc.retry_after_s))
     if isinstance(exc, RateLimited):

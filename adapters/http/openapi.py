@@ -16,16 +16,21 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from adapters.http.openapi_drafts import draft_paths
+from adapters.http.openapi_drafts import DRAFT_ID, body_errors, draft_paths
+from adapters.http.openapi_review import review_paths
 from adapters.http.responses import RESPONSES
 from adapters.http.schemas import (
     CHECKED,
     LIVE,
+    ApproveBody,
+    ChangesBody,
     ChatCompletionBody,
     ChoiceBody,
+    EditBody,
     GenerateTextBody,
     RatingBody,
     RemixBody,
+    ReviewBody,
 )
 from bot.catalog import Catalog
 from bot.config import AppConfig
@@ -39,6 +44,10 @@ REQUEST_MODELS: tuple[type[BaseModel], ...] = (
     RatingBody,
     ChoiceBody,
     RemixBody,
+    ReviewBody,
+    EditBody,
+    ApproveBody,
+    ChangesBody,
 )
 # Which branch of a nullable (anyOf) field a checked keyword belongs to.
 _BRANCH_TYPES = {
@@ -256,6 +265,8 @@ def build_spec(config: AppConfig, catalog: Catalog, auth: bool) -> Schema:
     paths.update(
         draft_paths(op, _ok, json_body, {**not_found, **unauthorized}, GENERATION_ERRORS, GENERATE_EVENTS)
     )
+    with_body = body_errors({**not_found, **unauthorized}, GENERATION_ERRORS)
+    paths.update(review_paths(op, _ok, json_body, DRAFT_ID, with_body, _error))
     requests = model_schemas(REQUEST_MODELS, live_values(config, catalog))
     requests["GenerateTextRequest"]["example"] = {
         "prompt": "Create a social media post about our new smartphone release",

@@ -13,6 +13,7 @@ from pydantic import Field
 from typing_extensions import TypedDict  # pydantic reads TypedDicts from here before Python 3.12
 
 from bot.records import RatingValue, RemixAction
+from bot.review_types import ReviewAction, ReviewState
 
 EngineStatus = Literal["loading", "ready", "dead", "failed"]
 
@@ -125,6 +126,36 @@ class Variant(Post):
     rating: RatingValue | None
 
 
+DateTime = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+
+
+class Revision(TypedDict):
+    """Number 0 is the model's text; 1.. are edits. Who: a display name (chat users), never an id."""
+
+    variant: int
+    number: int
+    text: str
+    author: str | None
+    created_at: DateTime
+
+
+class ApprovedRevision(TypedDict):
+    variant: int
+    revision: int
+
+
+class ReviewEvent(TypedDict):
+    """One entry of the audit trail."""
+
+    action: ReviewAction
+    actor: str | None
+    front_door: str
+    at: DateTime
+    variant: int | None
+    revision: int | None
+    note: str | None
+
+
 class StoredDraft(TypedDict):
     id: str
     parent_id: NotRequired[str | None]
@@ -138,6 +169,12 @@ class StoredDraft(TypedDict):
     adapter: NotRequired[str | None]
     generation_time: str
     created_at: Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+    # The review (GET /v1/drafts/{id} and the review routes; bot.review_types):
+    state: NotRequired[ReviewState]
+    revisions: NotRequired[list[Revision]]
+    approved: NotRequired[ApprovedRevision | None]
+    approved_text: NotRequired[str | None]
+    history: NotRequired[list[ReviewEvent]]
 
 
 RESPONSES = (Error, GenerateTextResponse, ChatCompletion, ModelList, Health, Ready, Catalog, StoredDraft)

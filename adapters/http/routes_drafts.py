@@ -1,4 +1,5 @@
-"""The stored drafts over HTTP: read one, rate a variant, choose one ("use this"), remix it.
+"""The stored drafts over HTTP: rate a variant, choose one ("use this"), remix it. Reading one
+(with its review) is adapters/http/routes_review.py's GET /v1/drafts/{id}.
 
 Same conventions as the other routes: JSON errors from adapters/http/errors.py, 404 for a draft the
 store does not know, 422 naming the invalid field and what is allowed. A remix runs the model, so it
@@ -47,18 +48,9 @@ def draft_view(draft: StoredDraft) -> dict[str, Any]:
     }
 
 
-def _not_found(draft_id: str) -> ApiError:
+def not_found(draft_id: str) -> ApiError:
     """The same answer for an unknown id and for another tenant's draft (bot.tenancy)."""
     return ApiError(404, f"no such draft: '{draft_id}'", "not_found_error", "id")
-
-
-async def get_draft(request: web.Request) -> web.Response:
-    draft_id = request.match_info["draft_id"]
-    try:
-        draft = await request.app[SERVICE].assistant.get(http_origin(request), draft_id)
-    except DraftNotFound as exc:
-        raise _not_found(draft_id) from exc
-    return web.json_response(draft_view(draft))
 
 
 @json_body(RatingBody)
@@ -69,7 +61,7 @@ async def rate_draft(request: web.Request, body: RatingBody) -> web.Response:
             http_origin(request), draft_id, body.variant, body.rating
         )
     except DraftNotFound as exc:
-        raise _not_found(draft_id) from exc
+        raise not_found(draft_id) from exc
     return web.json_response(draft_view(draft))
 
 
@@ -79,7 +71,7 @@ async def choose_variant(request: web.Request, body: ChoiceBody) -> web.Response
     try:
         draft = await request.app[SERVICE].assistant.choose(http_origin(request), draft_id, body.variant)
     except DraftNotFound as exc:
-        raise _not_found(draft_id) from exc
+        raise not_found(draft_id) from exc
     return web.json_response(draft_view(draft))
 
 
@@ -91,12 +83,11 @@ async def remix_draft(request: web.Request, body: RemixBody) -> web.StreamRespon
     try:
         job = await request.app[SERVICE].assistant.remix(origin, draft_id, body.action, body.value)
     except DraftNotFound as exc:
-        raise _not_found(draft_id) from exc
+        raise not_found(draft_id) from exc
     return await answer(request, job, request_id(request), body.stream)
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_get("/v1/drafts/{draft_id}", get_draft)
     app.router.add_post("/v1/drafts/{draft_id}/rating", rate_draft)
     app.router.add_post("/v1/drafts/{draft_id}/choice", choose_variant)
     app.router.add_post("/v1/drafts/{draft_id}/remix", remix_draft)

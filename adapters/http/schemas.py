@@ -24,6 +24,7 @@ from adapters.http.state import CONFIG
 from bot.brief import SEED_MAX, VISIBLE
 from bot.chat import MAX_STOP, Role
 from bot.records import RatingValue, RemixAction
+from bot.review_types import MAX_NOTE_CHARS
 
 EXTRA_TEXT_MAX = 500  # audience / brand_voice / call_to_action go into the prompt: keep them short
 CHECKED = "x-checked-by-bot"  # json_schema_extra key; openapi.py replaces it with JSON Schema keywords
@@ -284,3 +285,41 @@ class RemixBody(_Body):
         description="the new tone or platform (actions tone and platform only)",
     )
     stream: bool | None = Field(None, description="true: answer with server-sent events")
+
+
+# The review routes (adapters/http/routes_review.py) ------------------------------------------------
+
+
+class ReviewBody(_Body):
+    """POST /v1/drafts/{id}/review: send a variant for review."""
+
+    model_config = ConfigDict(title="ReviewRequest")
+    variant: Index = Field(0, description="the variant to review")
+    note: str | None = Field(None, max_length=MAX_NOTE_CHARS, description="for the reviewer")
+
+
+class EditBody(_Body):
+    """POST /v1/drafts/{id}/edit: a new revision of a variant (the draft's author or a reviewer)."""
+
+    model_config = ConfigDict(title="EditRequest")
+    variant: Index = Field(0, description="the variant to edit")
+    text: str = Field(min_length=1, description="the new text: not blank, within the draft's platform_limit")
+
+
+class ApproveBody(_Body):
+    """POST /v1/drafts/{id}/approve (reviewers): approve one revision's text."""
+
+    model_config = ConfigDict(title="ApproveRequest")
+    variant: Index | None = Field(
+        None, description="approve this variant's latest revision (default: the variant under review)"
+    )
+    revision: Index | None = Field(
+        None, description="approve this revision number of the variant instead of its latest"
+    )
+
+
+class ChangesBody(_Body):
+    """POST /v1/drafts/{id}/changes (reviewers): send the draft back with a note."""
+
+    model_config = ConfigDict(title="ChangesRequest")
+    note: str = Field(min_length=1, max_length=MAX_NOTE_CHARS, description="what should change")

@@ -1,4 +1,5 @@
-"""Ratings and "use this" picks, and their export for training (training/feedback.py).
+"""Ratings and "use this" picks, and their export for training (training/feedback.py); also the
+review trail's export (edits, requests for changes, approvals: bot.store.reviews writes them).
 
 Insert-only: nothing is updated in place, so a crash can lose at most an unacknowledged row and the
 export sees every verdict ever given. Callers check the draft's tenant first (bot.assistant reads
@@ -15,8 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.brief import Brief
 from bot.records import DraftFeedback, Origin, RatingValue, VariantFeedback
+from bot.review_types import ReviewFeedback, Revision
 from bot.store.database import utc
-from bot.store.models import ChoiceRow, DraftRow, RatingRow, VariantRow
+from bot.store.models import (
+    ChoiceRow,
+    DraftRow,
+    RatingRow,
+    ReviewEventRow,
+    ReviewRow,
+    RevisionRow,
+    VariantRow,
+)
+
+SIGNAL_ACTIONS = ("edit", "changes", "approve")  # review events that say something about a text
 
 
 class FeedbackRepository:
@@ -94,6 +106,67 @@ class FeedbackRepository:
                 created_at=utc(by_id[draft_id].created_at),
                 variants=items[draft_id],
                 chosen_variant=chosen.get(draft_id),
+            )
+            for draft_id in ids
+        ]
+
+    async def reviews(self, since: datetime | None = None) -> list[ReviewFeedback]:
+        """Drafts whose review saw an edit, a request for changes or an approval (at or after
+        `since`), each with its whole trail. Across tenants: the export is the operator's."""
+        signal = select(ReviewEventRow.draft_id).where(ReviewEventRow.action.in_(SIGNAL_ACTIONS))
+        if since is not None:
+            signal = signal.where(ReviewEventRow.at >= since)
+        async with self._sessions() as session:
+            ids = sorted(set((await session.scalars(signal)).all()))
+            if not ids:
+                return []
+            drafts = (await session.scalars(select(DraftRow).where(DraftRow.id.in_(ids)))).all()
+            variants = (
+                await session.scalars(
+                    select(VariantRow).where(VariantRow.draft_id.in_(ids)).order_by(VariantRow.index)
+                )
+            ).all()
+            edits = (
+                await session.scalars(
+                    select(RevisionRow)
+                    .where(RevisionRow.draft_id.in_(ids))
+                    .order_by(RevisionRow.variant, RevisionRow.number)
+                )
+            ).all()
+            states = (await session.scalars(select(ReviewRow).where(ReviewRow.draft_id.in_(ids)))).all()
+            changes = (
+                await session.scalars(
+                    select(ReviewEventRow)
+                    .where(ReviewEventRow.draft_id.in_(ids), ReviewEventRow.action == "changes")
+                    .order_by(ReviewEventRow.id)
+                )
+            ).all()
+        revisions: defaultdict[str, list[Revision]] = defaultdict(list)
+        by_id = {d.id: d for d in drafts}
+        for v in variants:
+            d = by_id[v.draft_id]
+            revisions[v.draft_id].append(
+                Revision(v.index, 0, v.text, d.user_id, d.user_name, utc(d.created_at))
+            )
+        for e in edits:
+            revisions[e.draft_id].append(
+                Revision(e.variant, e.number, e.text, e.author_id, e.author_name, utc(e.created_at))
+            )
+        approved = {r.draft_id: (r.approved_variant, r.approved_revision) for r in states}
+        asked: defaultdict[str, list[tuple[int | None, int | None]]] = defaultdict(list)
+        for c in changes:
+            asked[c.draft_id].append((c.variant, c.revision))
+
+        def find(draft_id: str, where: tuple[int | None, int | None]) -> Revision | None:
+            return next((r for r in revisions[draft_id] if (r.variant, r.number) == where), None)
+
+        return [
+            ReviewFeedback(
+                draft_id=draft_id,
+                brief=Brief.model_validate(by_id[draft_id].brief),
+                revisions=tuple(sorted(revisions[draft_id], key=lambda r: (r.variant, r.number))),
+                approved=find(draft_id, approved.get(draft_id, (None, None))),
+                changes_on=tuple(r for where in asked[draft_id] if (r := find(draft_id, where)) is not None),
             )
             for draft_id in ids
         ]

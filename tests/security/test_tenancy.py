@@ -43,6 +43,10 @@ DRAFT_ROUTES = [
     ("POST", "/choice", {"variant": 0}),
     ("POST", "/remix", {"action": "shorter"}),
     ("POST", "/remix", {"action": "tone", "value": "witty"}),
+    ("POST", "/review", {"variant": 0}),
+    ("POST", "/edit", {"variant": 0, "text": "Key B's words now."}),
+    ("POST", "/approve", {"variant": 0}),
+    ("POST", "/changes", {"note": "key B wants changes"}),
 ]
 GONE = "that draft no longer exists"  # bot.messages' words for an unknown draft, on every chat door
 
@@ -101,6 +105,7 @@ async def test_one_api_key_cannot_read_rate_pick_or_remix_anothers_draft(
             assert (foreign[0], foreign[1].replace(draft_id, UNKNOWN)) == unknown, (method, suffix, foreign)
             assert unknown[0] == 404 and "no such draft" in unknown[1], unknown
         assert verdicts(db, draft_id) == [], "key B left nothing on key A's draft"
+        assert rows(db, "SELECT count(*) FROM review_events") == [(0,)], "nor on its review"
         assert rows(db, "SELECT count(*) FROM drafts") == [(1,)]
         # The owner still can, so the 404s above are about ownership, not a broken route.
         status, mine = await call(client, "GET", f"{server.url}/v1/drafts/{draft_id}", None, ALPHA)

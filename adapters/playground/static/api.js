@@ -44,6 +44,9 @@ export function plainWords(error) {
         : "That API key was not accepted. Check the API key field.";
     case "not_found_error":
       return "That draft is no longer stored on the server. Generate a new one.";
+    case "conflict_error": // the review's state and what it allows, in the server's plain words
+    case "permission_error": // only reviewers approve: who can, and whom to ask
+      return error.message;
     default:
       break;
   }

@@ -1,8 +1,10 @@
 // A draft on the page: one <article> per variant with its platform preview, meter and buttons.
-// Remixes and ratings go to the /v1/drafts routes, the same Assistant and store as the chat bots.
+// Remixes, ratings and the review go to the /v1/drafts routes, the same Assistant and store as the
+// chat bots.
 import { plainWords } from "./api.js";
 import { $, fill, label } from "./dom.js";
 import { Preview, codePoints } from "./preview.js";
+import { REVIEW_ACTIONS, reviewAct, showReview } from "./review.js";
 
 const HASHTAG = /(?<![\w#])#([A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*)/g; // bot/postprocess.py's HASHTAG
 
@@ -12,6 +14,7 @@ class DraftCard {
     this.node = $("#draft-template").content.firstElementChild.cloneNode(true);
     this.index = index;
     this.platform = platform;
+    this.editing = false;
     this.preview = new Preview($(".preview", this.node), platform);
     this.title = $(".draft-title", this.node);
     this.title.id = `draft-${crypto.randomUUID()}`;
@@ -116,6 +119,7 @@ export class DraftGroup {
       if (other) $(".tone-choice", card.node).value = other.name;
       $(".draft-meta", card.node).textContent = `${heading} · ${done.generation_time || ""}`;
     });
+    if (this.draftId) showReview(this); // a new draft: not sent for review
     $("#drafts-empty").hidden = true;
   }
 
@@ -134,6 +138,7 @@ export class DraftGroup {
     if (action === "copy") return copyText(card.text, (t) => card.note(t));
     if (!this.draftId) return;
     if (action === "up" || action === "down") return this.rate(card, action, button);
+    if (REVIEW_ACTIONS.has(action)) return reviewAct(this, card, action);
     const value = action === "tone" ? $(".tone-choice", card.node).value : undefined;
     const words = { shorter: "Shorter", longer: "Longer", tone: `Rewritten in a ${label(value || "")} tone` };
     const body = { action, ...(value ? { value } : {}) };

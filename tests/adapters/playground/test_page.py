@@ -16,8 +16,10 @@ from adapters.http.state import GUARD
 from bot.catalog import Catalog
 from bot.config import AppConfig
 from bot.postprocess import HASHTAG
-from bot.records import DEFAULT_TENANT
+from bot.records import DEFAULT_TENANT, Origin
+from bot.review import Reviews
 from bot.store import database_url, open_store
+from bot.tenancy import Tenancy
 from engine.backends.transformers.async_engine import AsyncEngine
 from engine.interface import Engine
 from tests.adapters.http.support import Server, serving, tuned
@@ -323,3 +325,60 @@ async def test_unknown_tone_says_did_you_mean_and_fixes_it(page: Page, playgroun
     await page.get_by_role("button", name="Use 'casual'").click()
     await expect(page.get_by_label("Tone", exact=True)).to_have_value("casual")
     await expect(alert).to_be_hidden()
+
+
+async def test_edit_in_place_send_for_review_and_approve(
+    page: Page, playground: Server, playground_config: AppConfig
+) -> None:
+    """Without keys the page's user is author and reviewer: edit the draft where it stands, send it
+    for review, approve it; the store holds the edited revision as the approved text."""
+    await open_playground(page, playground.url)
+    await fill_brief(page, platform="x")
+    await page.get_by_role("button", name="Generate").click()
+    await wait_for_draft(page)
+    card = page.locator("article.draft").first
+    draft_id = _draft_id(await page.locator(".draft-group").first.get_attribute("data-draft-id"))
+    state = card.locator(".review-state")
+    await expect(state).to_have_text("Not sent for review")
+    await expect(card.get_by_role("button", name="Approve")).to_be_hidden()
+
+    await card.get_by_role("button", name="Edit", exact=True).click()
+    box = card.get_by_label("Edit the text")
+    await expect(box).to_be_focused()
+    await expect(card.locator(".preview")).to_be_hidden()  # the text is edited where it stood
+    edited = "Spring sale: 20% off every bike this weekend. #Cycling"
+    await box.fill(edited)
+    await expect(card.locator(".meter .chars")).to_have_text(f"{len(edited)} / 280")  # counts as you type
+    await card.get_by_role("button", name="Save edit").click()
+    await expect(card.locator(".note")).to_have_text("Saved as revision 1.")
+    await expect(card.locator(".post-text")).to_have_text(edited)
+    await expect(state).to_have_text("Not sent for review · revision 1")
+
+    await card.get_by_role("button", name="Send for review").click()
+    await expect(state).to_have_text("In review · revision 1")
+    await expect(card.get_by_role("button", name="Send for review")).to_be_hidden()
+    await card.get_by_role("button", name="Approve").click()
+    await expect(state).to_have_text("Approved (revision 1)")
+    await expect(card.locator(".note")).to_have_text("Approved: this text is final.")
+    await expect(card.get_by_role("button", name="Edit", exact=True)).to_be_hidden()
+    await snapshot(page, "approved_draft")
+
+    # A second approval from this page (another tab, say) is refused in the server's plain words.
+    answer = await page.evaluate(
+        """async (id) => {
+            const r = await fetch(`/v1/drafts/${id}/approve`, {method: "POST",
+              headers: {"Content-Type": "application/json"}, body: "{}"});
+            return [r.status, (await r.json()).error.message];
+        }""",
+        draft_id,
+    )
+    assert answer[0] == 409 and "already approved" in answer[1]
+
+    store = await open_store(database_url(None, playground_config.store.path))
+    try:
+        status = await Reviews(store, Tenancy()).status(Origin("playground", "anyone"), draft_id)
+    finally:
+        await store.close()
+    assert status.state == "approved" and status.approved_text == edited
+    assert [e.action for e in status.history] == ["edit", "review", "approve"]
+    assert {e.front_door for e in status.history} == {"http"}  # the page is a client of the HTTP API

@@ -120,3 +120,34 @@ async def test_a_draft_survives_a_restart(replicas: dict[str, Replica]) -> None:
     assert status == 200, seen
     assert seen["variants"][0]["text"] == made["generated_text"]
     assert seen["variants"][0]["rating"] == "down"
+
+
+async def test_review_states_are_the_same_on_both_replicas(replicas: dict[str, Replica]) -> None:
+    """Sent for review on B, edited on A, approved on both at once: one approval, one 409, and both
+    replicas answer with the same state, revisions and audit trail."""
+    a, b = replicas["a"], replicas["b"]
+    status, made = await call("POST", f"{a.url}/generate-text", BRIEF)
+    assert status == 200, made
+    draft = f"/v1/drafts/{made['draft_id']}"
+
+    status, sent = await call("POST", f"{b.url}{draft}/review", {"variant": 0, "note": "for launch day"})
+    assert status == 200 and sent["state"] == "in_review", sent
+    status, on_a = await call("GET", f"{a.url}{draft}")
+    assert on_a["state"] == "in_review" and on_a["history"][0]["note"] == "for launch day"
+    edited = "Our second bakery opens downtown on Saturday. Come say hi! #Bakery"
+    status, after_edit = await call("POST", f"{a.url}{draft}/edit", {"variant": 0, "text": edited})
+    assert status == 200 and after_edit["revisions"][-1]["number"] == 1, after_edit
+
+    answers = await asyncio.gather(
+        call("POST", f"{a.url}{draft}/approve", {"variant": 0}),
+        call("POST", f"{b.url}{draft}/approve", {"variant": 0}),
+    )
+    assert sorted(status for status, _ in answers) == [200, 409], answers
+    conflict = next(body for status, body in answers if status == 409)
+    assert "already approved" in conflict["error"]["message"]
+    (_, seen_a), (_, seen_b) = await asyncio.gather(
+        call("GET", f"{a.url}{draft}"), call("GET", f"{b.url}{draft}")
+    )
+    assert seen_a == seen_b
+    assert seen_a["state"] == "approved" and seen_a["approved_text"] == edited
+    assert [e["action"] for e in seen_a["history"]] == ["review", "edit", "approve"]

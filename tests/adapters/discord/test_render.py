@@ -90,9 +90,16 @@ def test_view_rows_for_one_and_five_variants(catalog: Catalog) -> None:
         f"pp:down:{draft}:0",
         f"pp:tone:{draft}",
         f"pp:use:{draft}:0",
+        f"pp:send:{draft}:0",
+        f"pp:edit:{draft}:0",
     ]
+    three = [row["components"] for row in draft_view(stored(["a", "b", "c"]), catalog).to_components()]
+    assert [c["custom_id"] for c in three[2]][-2:] == [f"pp:send:{draft}:0", f"pp:edit:{draft}:0"]
     five = draft_view(stored(["a", "b", "c", "d", "e"]), catalog)
     payload = five.to_components()
     assert len(payload) == 5 and all(len(row["components"]) <= 5 for row in payload)
     assert all(len(c["custom_id"]) <= 100 for row in payload for c in row["components"])
     assert five.timeout is None and five.is_persistent()
+    assert not any(c["custom_id"].startswith("pp:send:") for row in payload for c in row["components"]), (
+        "no room for the review buttons beside five Use buttons"
+    )

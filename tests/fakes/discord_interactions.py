@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from tests.fakes.discord_gateway import FakeGateway
@@ -23,6 +24,14 @@ from tests.fakes.discord_payloads import (
     snowflake,
     user_payload,
 )
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    """A channel chosen in a channel option."""
+
+    id: str
+    name: str = "marketing-review"
 
 
 class InteractionsMixin:
@@ -45,13 +54,27 @@ class InteractionsMixin:
         roles: list[str] | None = None,
         permissions: int = ALL_PERMISSIONS,
     ) -> Json:
-        """An APPLICATION_COMMAND interaction (or AUTOCOMPLETE when `focused` names an option)."""
-        typed = {bool: 5, int: 4, float: 10, str: 3}
+        """An APPLICATION_COMMAND interaction (or AUTOCOMPLETE when `focused` names an option). A
+        `ChannelRef` value is a channel option, sent with its resolved channel as Discord does."""
+        typed = {bool: 5, int: 4, float: 10, str: 3, ChannelRef: 7}
         opts = [
-            {"name": k, "type": typed[type(v)], "value": v, **({"focused": True} if k == focused else {})}
+            {
+                "name": k,
+                "type": typed[type(v)],
+                "value": v.id if isinstance(v, ChannelRef) else v,
+                **({"focused": True} if k == focused else {}),
+            }
             for k, v in (options or {}).items()
         ]
-        data = {"id": self._command_id(name), "name": name, "type": 1, "options": opts}
+        data: Json = {"id": self._command_id(name), "name": name, "type": 1, "options": opts}
+        channels = {v.id: v for v in (options or {}).values() if isinstance(v, ChannelRef)}
+        if channels:
+            data["resolved"] = {
+                "channels": {
+                    cid: {"id": cid, "type": 0, "name": ref.name, "permissions": str(ALL_PERMISSIONS)}
+                    for cid, ref in channels.items()
+                }
+            }
         kind = AUTOCOMPLETE if focused else APPLICATION_COMMAND
         return self._interaction(
             kind,

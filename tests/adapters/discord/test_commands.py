@@ -12,6 +12,7 @@ from bot.config import AppConfig
 from engine.backends.transformers.async_engine import AsyncEngine
 from tests.adapters.discord.support import Harness, running, tuned
 from tests.fakes.discord_api import AUTOCOMPLETE, CALLBACK_DEFERRED, FLAG_EPHEMERAL, FakeDiscord, Guild, Json
+from tests.fakes.discord_interactions import ChannelRef
 
 STRING, INTEGER, BOOLEAN, CHANNEL = 3, 4, 5, 7
 
@@ -100,6 +101,12 @@ async def test_help_and_channel_defaults(
         guild, channel = h.fake.guilds[0].id, h.fake.guilds[0].channel_ids[0]
         saved = await h.service.store.defaults.get("discord", guild, channel)
         assert saved["tone"] == "witty" and saved["audience"] == "cyclists in Leeds"
+        review = await h.send(
+            h.fake.command("postpulse-defaults", {"action": "set", "review": ChannelRef(channel)})
+        )
+        assert f"review: {channel}" in await reply_text(h, review, "review:")
+        saved = await h.service.store.defaults.get("discord", guild, channel)
+        assert saved["review"] == channel and saved["tone"] == "witty", "a channel option, kept as its id"
         clear = await h.send(h.fake.command("postpulse-defaults", {"action": "clear"}))
         await reply_text(h, clear, "Cleared")
         assert await h.service.store.defaults.get("discord", guild, channel) == {}

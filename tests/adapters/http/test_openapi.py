@@ -46,10 +46,7 @@ checks.positive_data_acceptance.enabled = false
 
 # Tiny limits, so each of the hundreds of generated requests costs at most two tokens.
 FUZZ_ENGINE_LIMITS = {
-    "max_new_tokens_cap": 2,
-    "default_max_new_tokens": 2,
-    "max_variants": 2,
-    "max_prompt_chars": 200,
+    "max_new_tokens_cap": 2, "default_max_new_tokens": 2, "max_variants": 2, "max_prompt_chars": 200
 }
 
 

@@ -1,8 +1,9 @@
 """The bot core's error tree. Engine errors (engine.errors) pass through unchanged.
 
 Handler order for adapters: DuplicateDelivery, RateLimited, InvalidOption (also an engine
-InvalidRequest, so handlers written for the engine's tree still catch it), DraftNotFound, then
-BotError. `bot.messages.user_message(exc)` gives the plain words for any of them. ConfigError is also
+InvalidRequest, so handlers written for the engine's tree still catch it), DraftNotFound,
+BrandNotFound, PermissionDenied, then BotError. `bot.messages.user_message(exc)` gives the plain
+words for any of them. ConfigError is also
 the engine's ConfigError, for the same reason: one `isinstance` check (the CLI's exit code 2) covers
 a bad `model:` key and a bad `brands:` key alike.
 """
@@ -31,6 +32,19 @@ class RateLimited(BotError):
 
 class DraftNotFound(BotError):
     """A draft id that the store does not know (expired or never existed)."""
+
+
+class PermissionDenied(BotError):
+    """The person lacks the role an action needs (`role`: bot.records.Role); the message says so
+    in plain words, for the person themselves."""
+
+    def __init__(self, message: str, *, role: str) -> None:
+        super().__init__(message)
+        self.role = role
+
+
+class BrandNotFound(BotError):
+    """A brand the caller does not belong to answers like one that does not exist."""
 
 
 class DuplicateDelivery(BotError):

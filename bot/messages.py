@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import math
 
-from bot.errors import DraftNotFound, DuplicateDelivery, InvalidOption, RateLimited, StoreError
+from bot.errors import (
+    BrandNotFound,
+    DraftNotFound,
+    DuplicateDelivery,
+    InvalidOption,
+    PermissionDenied,
+    RateLimited,
+    StoreError,
+)
 from engine.errors import (
     EngineDead,
     EngineNotReady,
@@ -47,6 +55,8 @@ def user_message(exc: BaseException) -> str:
         return "still starting up — try again in a few seconds"
     if isinstance(exc, DraftNotFound):
         return "that draft no longer exists"
+    if isinstance(exc, PermissionDenied | BrandNotFound):
+        return str(exc)  # written for the person (bot.brandkit)
     if isinstance(exc, EngineTimeout):
         return "that took too long — please try again, perhaps with length:short"
     if isinstance(exc, EngineDead):

@@ -178,6 +178,15 @@ KIT_REQUIRED_MAX = 120
 TAG = r"^#?[A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*$"
 
 
+def _text(value: str, what: str) -> str:
+    """Printable text: NUL and other control characters (tab and newline aside) are refused, since
+    they reach a prompt and PostgreSQL cannot store NUL."""
+    bad = next((ch for ch in value if ord(ch) < 32 and ch not in "\t\n\r"), None)
+    if bad is not None:
+        raise ValueError(f"{what} holds a control character (U+{ord(bad):04X})")
+    return value
+
+
 def _tags(value: list[str], what: str) -> list[str]:
     """`ad`, `#ad` -> `#ad`; one tag per word, duplicates (any case) dropped."""
     out: dict[str, str] = {}
@@ -201,7 +210,7 @@ class RequiredText(_Strict):
     @field_validator("disclaimer")
     @classmethod
     def _disclaimer(cls, value: str | None) -> str | None:
-        text = " ".join(value.split()) if value else ""
+        text = " ".join(_text(value, "the disclaimer").split()) if value else ""
         return text or None
 
     @field_validator("hashtags")
@@ -235,13 +244,13 @@ class BrandKitConfig(_Strict):
     @field_validator("voice")
     @classmethod
     def _voice(cls, value: str | None) -> str | None:
-        text = " ".join(value.split()) if value else ""
+        text = " ".join(_text(value, "voice").split()) if value else ""
         return text or None
 
     @field_validator("examples")
     @classmethod
     def _examples(cls, value: list[str]) -> list[str]:
-        texts = [text.strip() for text in value]
+        texts = [_text(text, "an example").strip() for text in value]
         for i, text in enumerate(texts):
             if not text:
                 raise ValueError(f"example {i} is empty")
@@ -254,7 +263,7 @@ class BrandKitConfig(_Strict):
     def _banned(cls, value: list[str]) -> list[str]:
         phrases: dict[str, str] = {}
         for raw in value:
-            phrase = " ".join(raw.split())
+            phrase = " ".join(_text(raw, "banned").split())
             if not phrase or not re.search(r"\w", phrase):
                 raise ValueError(f"banned: {raw!r} has no word in it")
             if len(phrase) > KIT_PHRASE_MAX:

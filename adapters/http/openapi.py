@@ -16,11 +16,13 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
+from adapters.http.openapi_brands import brand_paths
 from adapters.http.openapi_drafts import draft_paths
 from adapters.http.responses import RESPONSES
 from adapters.http.schemas import (
     CHECKED,
     LIVE,
+    BrandKitBody,
     ChatCompletionBody,
     ChoiceBody,
     GenerateTextBody,
@@ -39,6 +41,7 @@ REQUEST_MODELS: tuple[type[BaseModel], ...] = (
     RatingBody,
     ChoiceBody,
     RemixBody,
+    BrandKitBody,
 )
 # Which branch of a nullable (anyOf) field a checked keyword belongs to.
 _BRANCH_TYPES = {
@@ -256,6 +259,8 @@ def build_spec(config: AppConfig, catalog: Catalog, auth: bool) -> Schema:
     paths.update(
         draft_paths(op, _ok, json_body, {**not_found, **unauthorized}, GENERATION_ERRORS, GENERATE_EVENTS)
     )
+    body_errors = {k: GENERATION_ERRORS[k] for k in ("400", "413", "415", "422", "500")}
+    paths.update(brand_paths(op, _ok, json_body, _error, unauthorized, body_errors))
     requests = model_schemas(REQUEST_MODELS, live_values(config, catalog))
     requests["GenerateTextRequest"]["example"] = {
         "prompt": "Create a social media post about our new smartphone release",

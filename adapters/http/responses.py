@@ -140,4 +140,31 @@ class StoredDraft(TypedDict):
     created_at: Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
 
-RESPONSES = (Error, GenerateTextResponse, ChatCompletion, ModelList, Health, Ready, Catalog, StoredDraft)
+class BrandKitRequired(TypedDict):
+    disclaimer: str | None
+    hashtags: list[str]
+
+
+class BrandKit(TypedDict):
+    """A brand's effective kit: the config's starting kit with what its admins set over it."""
+
+    brand: str
+    voice: str | None
+    examples: list[str]
+    banned: list[str]
+    required: BrandKitRequired
+    preferred_hashtags: list[str]
+    emoji: Literal["none", "some", "many"] | None
+
+
+RESPONSES = (
+    Error,
+    GenerateTextResponse,
+    ChatCompletion,
+    ModelList,
+    Health,
+    Ready,
+    Catalog,
+    StoredDraft,
+    BrandKit,
+)

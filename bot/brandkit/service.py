@@ -25,6 +25,11 @@ from bot.store import Store
 from bot.store.brand_kits import example_hash
 
 FIELDS = tuple(BrandKitConfig.model_fields)
+CLEARED: dict[str, Any] = {
+    "banned": [],
+    "preferred_hashtags": [],
+    "required": {"disclaimer": None, "hashtags": []},
+}
 NOT_ADMIN = "Only a brand admin can change the brand kit; ask one of your workspace's admins."
 
 
@@ -94,6 +99,10 @@ class BrandKits:
             )
         settings = dict(stored)
         for key, value in fields.items():
+            if value is None and key in CLEARED:  # null clears a list, or the required text
+                value = CLEARED[key]
+            if key == "required" and isinstance(value, Mapping) and value.get("hashtags", []) is None:
+                value = {**value, "hashtags": []}
             if key == "required" and isinstance(value, Mapping) and isinstance(settings.get(key), Mapping):
                 settings[key] = {**settings[key], **value}
             else:
@@ -101,7 +110,7 @@ class BrandKits:
         try:
             checked = merged(self.starting(name), settings)
             examples = (
-                BrandKitConfig.model_validate({"examples": changes["examples"]}).examples
+                BrandKitConfig.model_validate({"examples": changes["examples"] or []}).examples
                 if "examples" in changes
                 else None
             )

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from bot.brandkit.kit import DEFAULT_BRAND, EXAMPLES_REPLACED, BrandKit, merged
 from bot.brands import BrandRouter
-from bot.config import AppConfig, BrandKitConfig
+from bot.config import KIT_EXAMPLES_MAX, AppConfig, BrandKitConfig
 from bot.errors import BrandNotFound, InvalidOption, PermissionDenied
 from bot.records import Origin
 from bot.store import Store
@@ -141,7 +141,16 @@ class BrandKits:
             valid = BrandKitConfig.model_validate({"examples": list(texts)}).examples
         except ValidationError as exc:
             raise invalid(exc) from exc
-        return await self.store.brand_kits.add_examples(name, valid, source, origin.user_id)
+        current = await self.kit(name)
+        known = {example_hash(t) for t in current.examples}  # the config's examples count too
+        fresh = [t for t in valid if example_hash(t) not in known]
+        if len(current.examples) + len(fresh) > KIT_EXAMPLES_MAX:
+            raise InvalidOption(
+                f"The brand kit holds {len(current.examples)} example posts; at most {KIT_EXAMPLES_MAX} "
+                "fit. Replace them (PUT /v1/brands/{brand} with `examples`) to start afresh.",
+                field="examples",
+            )
+        return await self.store.brand_kits.add_examples(name, fresh, source, origin.user_id)
 
     def _own(self, origin: Origin, brand: str | None) -> str:
         mine = self.brand_of(origin)

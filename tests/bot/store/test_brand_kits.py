@@ -97,6 +97,6 @@ async def test_only_admins_change_a_kit_and_only_their_own(store: Store) -> None
     assert (await kits.show(OTHER)).brand == "default"  # a workspace no brand claims
     with pytest.raises(InvalidOption, match="Allowed fields: voice, examples, banned"):
         await kits.update(ADMIN, {"colour": "red"}, source="http")
-    with pytest.raises(InvalidOption, match="'required.hashtags.0'|not a hashtag"):
+    with pytest.raises(InvalidOption, match="not a hashtag"):
         await kits.update(ADMIN, {"required": {"hashtags": ["two words"]}}, source="http")
     assert await store.brand_kits.settings("acme") == {}  # nothing refused was stored

@@ -18,7 +18,7 @@ from engine.backends.transformers.async_engine import AsyncEngine
 from tests.adapters.http.support import Server, serving
 
 ENV = {
-    "POSTPULSE_API_KEYS": "plain-key",
+    "POSTPULSE_API_KEYS": "plain-key,acme-plain",  # a brand's keys are listed here too (tests/e2e/brands)
     "POSTPULSE_ADMIN_KEYS": "boss-key,acme-boss",
     "ACME_KEYS": "acme-boss,acme-plain",
 }
@@ -104,7 +104,11 @@ async def test_another_brand_answers_like_an_unknown_one(keyed: Server) -> None:
         ({"emoji": "lots"}, "emoji", "'none', 'some' or 'many'"),
         ({"banned": ["!!!"]}, "banned", "no word"),
         ({"banned": "cheap"}, "banned", "valid list"),
-        ({"required": {"disclaimer": "x" * 100, "hashtags": ["alpha_beta_gamma", "delta"]}}, "required", "fit every"),
+        (
+            {"required": {"disclaimer": "x" * 100, "hashtags": ["alpha_beta_gamma", "delta"]}},
+            "required",
+            "fit every",
+        ),
         ({"required": {"hashtags": ["two words"]}}, "required.hashtags.0", "pattern"),
         ({"examples": [""]}, "examples.0", "at least 1 character"),
     ],

@@ -29,11 +29,13 @@ KIT = 'brand set banned:"cheap,guaranteed" disclaimer:"Terms apply." hashtags:"#
 
 
 def assistant_over(engine: AsyncEngine, store: Store, catalog: Catalog, config: AppConfig) -> Assistant:
-    limits = config.engine.model_copy(update={"request_timeout_s": 900})
-    config = config.model_copy(
-        update={"engine": limits, "bot": config.bot.model_copy(update={"user_rate_limit_per_minute": 0})}
-    )
-    service = DraftService(engine, catalog, config.engine)
+    # One candidate per draft (every draft in one batch on 2 shared cores), so a candidate with the
+    # banned word cannot be passed over: it must be cleaned. A deadline a busy machine does not hit.
+    limits = config.engine.model_copy(update={"request_timeout_s": 1800})
+    quality = config.quality.model_copy(update={"best_of": {"transformers": 1}})
+    bot = config.bot.model_copy(update={"user_rate_limit_per_minute": 0})
+    config = config.model_copy(update={"engine": limits, "quality": quality, "bot": bot})
+    service = DraftService(engine, catalog, config.engine, quality=config.quality)
     return Assistant(lambda: service, store, catalog, config)
 
 
@@ -83,7 +85,7 @@ async def test_every_draft_obeys_the_kit_set_over_chat(
     assert isinstance(shown, Info) and "example posts: 1" in shown.text
 
     # The same briefs and seeds without a kit (another team's store) show the brief invites the word.
-    fields = {"platform": "x", "max_length": 20}
+    fields = {"platform": "x", "max_length": 12}
     with_kit, without = await asyncio.gather(
         _drafts(assistant, ADMIN, range(DRAFTS), **fields),
         _drafts(assistant_over(engine, bare, catalog, app_config), ADMIN, range(BASELINE), **fields),

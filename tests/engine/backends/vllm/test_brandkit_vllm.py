@@ -24,15 +24,20 @@ KIT = BrandKit(
     banned=("cheap", "guaranteed"), disclaimer="Terms apply.", required_hashtags=("#ad",), emoji="none"
 )
 DRAFTS, BASELINE = 20, 5
+WAIT_S = 900  # a shared 2-core box can run vLLM at a few tokens a second: behaviour, not speed
 
 
 async def test_bad_words_are_never_sampled(vllm_engine: VllmEngine) -> None:
     free = await vllm_engine.generate(
-        GenerationRequest(prompt=PROMPT, params=SamplingParams(max_new_tokens=12, temperature=0.0))
+        GenerationRequest(
+            prompt=PROMPT, params=SamplingParams(max_new_tokens=12, temperature=0.0), timeout_s=WAIT_S
+        )
     )
     assert re.search(r"\bcheap\b", free.text, re.IGNORECASE), free.text  # the prompt invites it
     params = SamplingParams(max_new_tokens=12, temperature=0.0, banned_phrases=KIT.sampling_bans())
-    banned = await vllm_engine.generate(GenerationRequest(prompt=PROMPT, params=params, n=2))
+    banned = await vllm_engine.generate(
+        GenerationRequest(prompt=PROMPT, params=params, n=2, timeout_s=WAIT_S)
+    )
     for out in banned.outputs:
         assert not re.search(r"\b[Cc]heap\b", out.text), out.text
 
@@ -40,7 +45,9 @@ async def test_bad_words_are_never_sampled(vllm_engine: VllmEngine) -> None:
 async def test_twenty_drafts_obey_the_kit_on_vllm(
     vllm_engine: VllmEngine, catalog: Catalog, app_config: AppConfig
 ) -> None:
-    drafts = DraftService.build(vllm_engine, catalog, app_config)
+    # One candidate per draft, so one with the banned word cannot be passed over: it must be cleaned.
+    quality = app_config.quality.model_copy(update={"best_of": {"vllm": 1}})
+    drafts = DraftService.build(vllm_engine, catalog, app_config.model_copy(update={"quality": quality}))
 
     async def write(seed: int, kit: BrandKit | None) -> list[str]:
         brief = drafts.brief(

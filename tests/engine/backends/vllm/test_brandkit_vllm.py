@@ -14,6 +14,7 @@ from bot.catalog import Catalog
 from bot.config import AppConfig
 from bot.drafts import DraftService
 from engine.backends.vllm import VllmEngine
+from engine.interface import generate
 from engine.types import GenerationRequest, SamplingParams
 from tests.engine.backends.vllm.conftest import needs_vllm
 
@@ -28,15 +29,16 @@ WAIT_S = 900  # a shared 2-core box can run vLLM at a few tokens a second: behav
 
 
 async def test_bad_words_are_never_sampled(vllm_engine: VllmEngine) -> None:
-    free = await vllm_engine.generate(
+    free = await generate(
+        vllm_engine,
         GenerationRequest(
             prompt=PROMPT, params=SamplingParams(max_new_tokens=12, temperature=0.0), timeout_s=WAIT_S
-        )
+        ),
     )
     assert re.search(r"\bcheap\b", free.text, re.IGNORECASE), free.text  # the prompt invites it
     params = SamplingParams(max_new_tokens=12, temperature=0.0, banned_phrases=KIT.sampling_bans())
-    banned = await vllm_engine.generate(
-        GenerationRequest(prompt=PROMPT, params=params, n=2, timeout_s=WAIT_S)
+    banned = await generate(
+        vllm_engine, GenerationRequest(prompt=PROMPT, params=params, n=2, timeout_s=WAIT_S)
     )
     for out in banned.outputs:
         assert not re.search(r"\b[Cc]heap\b", out.text), out.text

@@ -28,11 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from bot import grammar, info
+from bot.brandkit.kit import BrandKit
+from bot.brandkit.service import BrandKits, chat_changes
+from bot.brands import BrandRouter
 from bot.brief import SEED_MAX, Brief, make_brief
 from bot.catalog import Catalog
 from bot.config import AppConfig
 from bot.drafts import Draft, DraftService
-from bot.errors import ConfigError, DuplicateDelivery, InvalidOption
+from bot.errors import ConfigError, DuplicateDelivery, InvalidOption, NotAllowed
 from bot.jobs import DraftJob
 from bot.limits import UserRateLimiter
 from bot.records import (
@@ -97,6 +100,7 @@ class Assistant:
         limiter: UserRateLimiter | None = None,
         brand_drafts: Callable[[Origin], DraftService | None] | None = None,
         tenancy: Tenancy | None = None,
+        kits: BrandKits | None = None,
     ) -> None:
         self._drafts = drafts
         # bot.brands: the DraftService of the brand that claims an origin (None: the default one).
@@ -111,6 +115,8 @@ class Assistant:
         self.workspace_defaults = self._seed_defaults(config.bot.workspace_defaults)
         # Review states, edits and approvals (bot.review), over the same store and tenancy.
         self.reviews = Reviews(store, self.tenancy)
+        # Brand kits (bot.brandkit): BotService passes its own, whose router knows the API keys.
+        self.kits = kits if kits is not None else BrandKits(config, BrandRouter(config.brands, {}), store)
 
     def _seed_defaults(self, seeds: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
         """Validate the config's workspace defaults at start-up, not at a user's first command."""
@@ -155,6 +161,8 @@ class Assistant:
             return Info("Industries", info.industries(self.catalog))
         if command.kind == "defaults":
             return await self._defaults(origin, command)
+        if command.kind == "brand":
+            return await self._brand(origin, command)
         return await self._start(origin, command.prompt, command.options, {})
 
     async def draft(
@@ -200,8 +208,9 @@ class Assistant:
         parent = await self.get(origin, draft_id)
         brief = self._remixed(parent, action, value)
         drafts = self._drafts_for(origin)
+        kit = await self.kits.for_origin(origin)  # today's kit: a remix obeys it too
         self.limiter.check(origin)
-        return self._job(drafts, origin, brief, parent_id=parent.id, action=action)
+        return self._job(drafts, origin, brief, kit, parent_id=parent.id, action=action)
 
     async def rate(self, origin: Origin, draft_id: str, variant: int, rating: RatingValue) -> StoredDraft:
         """Store a 👍/👎 (durably, before returning) and return the updated draft."""
@@ -267,6 +276,22 @@ class Assistant:
         workspace = self.workspace_defaults.get(origin.workspace_id or "", {})
         return Info("Defaults", info.defaults(channel, workspace))
 
+    async def _brand(self, origin: Origin, command: grammar.Command) -> Info:
+        """`brand show | set … | examples add …`. A change by someone who is not an admin gets a
+        plain refusal (as an answer, not an error, so every front door shows it as it is)."""
+        try:
+            if command.brand_action == "set":
+                kit = await self.kits.update(origin, chat_changes(command.brand_fields), source="chat")
+                return Info("Brand kit saved", info.brand_kit(kit))
+            if command.brand_action == "examples_add":
+                added = await self.kits.add_examples(origin, [command.prompt], source="chat")
+                kit = await self.kits.for_origin(origin)
+                text = "Example post added." if added else "That example post was already in the kit."
+                return Info("Brand kit", f"{text} The kit has {len(kit.examples)} example posts.")
+        except NotAllowed as exc:
+            return Info("Brand kit", str(exc))
+        return Info("Brand kit", info.brand_kit(await self.kits.for_origin(origin)))
+
     async def _start(
         self,
         origin: Origin,
@@ -281,10 +306,13 @@ class Assistant:
             await self.store.defaults.get(origin.front_door, origin.workspace_id, origin.channel_id)
         )
         merged.update(options)
+        kit = await self.kits.for_origin(origin)
+        if kit.voice and "voice" not in merged:  # the kit's voice, unless the brief or channel sets one
+            merged["voice"] = kit.voice
         brief = self._brief(prompt, merged, extra)
         drafts = self._drafts_for(origin)  # EngineNotReady / EngineDead before the rate limit counts
         self.limiter.check(origin)
-        return self._job(drafts, origin, brief, request_id=request_id)
+        return self._job(drafts, origin, brief, kit, request_id=request_id)
 
     def _brief(self, prompt: str, options: Mapping[str, Any], extra: Mapping[str, Any]) -> Brief:
         fields = grammar.brief_fields(options)
@@ -327,12 +355,13 @@ class Assistant:
         drafts: DraftService,
         origin: Origin,
         brief: Brief,
+        kit: BrandKit,
         *,
         parent_id: str | None = None,
         action: RemixAction | None = None,
         request_id: str | None = None,
     ) -> DraftJob:
-        events = drafts.stream(brief, request_id, timeout_s=self.config.engine.request_timeout_s)
+        events = drafts.stream(brief, request_id, timeout_s=self.config.engine.request_timeout_s, kit=kit)
         created_at = datetime.now(UTC)
 
         async def save(draft: Draft) -> StoredDraft:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -163,6 +164,121 @@ class SlackConfig(_Strict):
 BrandName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
 
 
+EmojiPolicy = Literal["none", "some", "many"]
+EMOJI_POLICIES: tuple[EmojiPolicy, ...] = ("none", "some", "many")
+KIT_VOICE_MAX = 500  # like the `voice:` option: it goes into every prompt
+KIT_EXAMPLE_MAX = 2000  # one example post (the longest platform's limit is 3,000)
+KIT_EXAMPLES_MAX = 200  # examples a kit holds; a few of them go into each prompt
+KIT_BANNED_MAX = 30  # vLLM refuses over 128 token sequences; each phrase makes up to four
+KIT_PHRASE_MAX = 60
+KIT_TAGS_MAX = 10
+# The disclaimer and required hashtags together, so they always fit the shortest platform (X, 280)
+# with room for the post itself.
+KIT_REQUIRED_MAX = 120
+TAG = r"^#?[A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*$"
+
+
+def _text(value: str, what: str) -> str:
+    """Printable text: NUL and other control characters (tab and newline aside) are refused, since
+    they reach a prompt and PostgreSQL cannot store NUL."""
+    bad = next((ch for ch in value if ord(ch) < 32 and ch not in "\t\n\r"), None)
+    if bad is not None:
+        raise ValueError(f"{what} holds a control character (U+{ord(bad):04X})")
+    return value
+
+
+def _tags(value: list[str], what: str) -> list[str]:
+    """`ad`, `#ad` -> `#ad`; one tag per word, duplicates (any case) dropped."""
+    out: dict[str, str] = {}
+    for raw in value:
+        tag = raw.strip()
+        if not re.fullmatch(TAG, tag):
+            raise ValueError(f"{what}: {raw!r} is not a hashtag (letters, digits and _ with a letter)")
+        tag = "#" + tag.lstrip("#")
+        out.setdefault(tag.lower(), tag)
+    if len(out) > KIT_TAGS_MAX:
+        raise ValueError(f"{what}: at most {KIT_TAGS_MAX} hashtags (got {len(out)})")
+    return list(out.values())
+
+
+class RequiredText(_Strict):
+    """What every post of the brand must carry."""
+
+    disclaimer: str | None = Field(None, description='e.g. "Terms apply."')
+    hashtags: list[str] = Field([], description='e.g. ["#ad"]')
+
+    @field_validator("disclaimer")
+    @classmethod
+    def _disclaimer(cls, value: str | None) -> str | None:
+        text = " ".join(_text(value, "the disclaimer").split()) if value else ""
+        return text or None
+
+    @field_validator("hashtags")
+    @classmethod
+    def _hashtags(cls, value: list[str]) -> list[str]:
+        return _tags(value, "required hashtags")
+
+    @model_validator(mode="after")
+    def _fits(self) -> RequiredText:
+        size = len(self.disclaimer or "") + sum(len(t) + 1 for t in self.hashtags)
+        if size > KIT_REQUIRED_MAX:
+            raise ValueError(
+                f"the disclaimer and required hashtags come to {size} characters; at most "
+                f"{KIT_REQUIRED_MAX} fit every platform (X allows 280 in all)"
+            )
+        return self
+
+
+class BrandKitConfig(_Strict):
+    """A brand kit (bot.brandkit): the rules every draft of the brand obeys. In config it is the
+    starting kit (`brands.<name>.kit`, and `brand_kit` for the default brand); what admins set over
+    chat or HTTP is stored and wins field by field."""
+
+    voice: str | None = Field(None, max_length=KIT_VOICE_MAX)
+    examples: list[str] = Field([], max_length=KIT_EXAMPLES_MAX)
+    banned: list[str] = Field([], description="words and phrases no post may contain")
+    required: RequiredText = RequiredText()
+    preferred_hashtags: list[str] = []
+    emoji: EmojiPolicy | None = Field(None, description="none, some or many; unset: the platform's norm")
+
+    @field_validator("voice")
+    @classmethod
+    def _voice(cls, value: str | None) -> str | None:
+        text = " ".join(_text(value, "voice").split()) if value else ""
+        return text or None
+
+    @field_validator("examples")
+    @classmethod
+    def _examples(cls, value: list[str]) -> list[str]:
+        texts = [_text(text, "an example").strip() for text in value]
+        for i, text in enumerate(texts):
+            if not text:
+                raise ValueError(f"example {i} is empty")
+            if len(text) > KIT_EXAMPLE_MAX:
+                raise ValueError(f"example {i} is {len(text)} characters; at most {KIT_EXAMPLE_MAX}")
+        return list(dict.fromkeys(texts))
+
+    @field_validator("banned")
+    @classmethod
+    def _banned(cls, value: list[str]) -> list[str]:
+        phrases: dict[str, str] = {}
+        for raw in value:
+            phrase = " ".join(_text(raw, "banned").split())
+            if not phrase or not re.search(r"\w", phrase):
+                raise ValueError(f"banned: {raw!r} has no word in it")
+            if len(phrase) > KIT_PHRASE_MAX:
+                raise ValueError(f"banned: {phrase!r} is over {KIT_PHRASE_MAX} characters")
+            phrases.setdefault(phrase.lower(), phrase)
+        if len(phrases) > KIT_BANNED_MAX:
+            raise ValueError(f"banned: at most {KIT_BANNED_MAX} words or phrases (got {len(phrases)})")
+        return list(phrases.values())
+
+    @field_validator("preferred_hashtags")
+    @classmethod
+    def _preferred(cls, value: list[str]) -> list[str]:
+        return _tags(value, "preferred_hashtags")
+
+
 class BrandConfig(_Strict):
     """One brand: its adapter and the origins it serves (bot.brands routes by these)."""
 
@@ -171,6 +287,7 @@ class BrandConfig(_Strict):
     slack_workspaces: list[str] = []  # Slack team ids (T…)
     discord_guilds: list[str] = []  # Discord guild ids (as strings: they overflow JSON numbers)
     api_keys_env: str | None = Field(None, pattern=r"^[A-Z_][A-Z0-9_]*$")  # names the variable, never a key
+    kit: BrandKitConfig = BrandKitConfig()  # the starting brand kit (bot.brandkit)
 
 
 class RolesConfig(_Strict):
@@ -225,6 +342,7 @@ class AppConfig(BaseModel):
     brands: dict[BrandName, BrandConfig] = {}  # one adapter per brand (bot.brands)
     quality: QualityConfig = QualityConfig()  # prompt format, best-of-n (bot.drafts)
     roles: RolesConfig = RolesConfig()  # who administers brand kits and reviews drafts
+    brand_kit: BrandKitConfig = BrandKitConfig()  # the default brand's starting kit (bot.brandkit)
     config_dir: Path = CONFIG_DIR
 
     @model_validator(mode="after")

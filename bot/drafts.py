@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.brandkit.examples import closest
+from bot.brandkit.kit import BrandKit
+from bot.brandkit.rules import StreamGuard, compiled, obey_candidates
 from bot.brief import Brief, make_brief
 from bot.catalog import Catalog
 from bot.config import AppConfig, QualityConfig
@@ -97,29 +101,45 @@ class DraftService:
         return make_brief(raw, self.catalog, self.limits)
 
     def request_for(
-        self, brief: Brief, request_id: str | None = None, timeout_s: float | None = None
+        self,
+        brief: Brief,
+        request_id: str | None = None,
+        timeout_s: float | None = None,
+        *,
+        kit: BrandKit | None = None,
+        examples: Sequence[str] = (),
     ) -> GenerationRequest:
+        """`kit`: the brand kit whose banned phrases the engine blocks while sampling; `examples`:
+        its posts closest to the brief (bot.brandkit.examples), for the prompt."""
         params = SamplingParams(
             max_new_tokens=brief.max_length,
             temperature=brief.temperature,
             top_p=TOP_P if brief.temperature > 0 else 1.0,
             repetition_penalty=REPETITION_PENALTY,
             seed=brief.seed,
+            banned_phrases=kit.sampling_bans() if kit is not None else (),
         )
         # best-of-n: every candidate in one batched request; finish() keeps the best distinct ones
         request = GenerationRequest(
-            messages=build_messages(brief, self.catalog, self.prompt_format),
+            messages=build_messages(brief, self.catalog, self.prompt_format, examples),
             params=params,
             n=self.quality.candidates(self.engine.backend, brief.variants),
             timeout_s=timeout_s,
         )
         return replace(request, request_id=request_id) if request_id else request
 
-    def finish(self, brief: Brief, result: GenerationResult, seconds: float) -> Draft:
+    def finish(
+        self, brief: Brief, result: GenerationResult, seconds: float, kit: BrandKit | None = None
+    ) -> Draft:
         """Post-process and score every candidate; the best distinct ones become the variants, each
-        with its score breakdown (Post.score)."""
+        with its score breakdown (Post.score). Under a brand kit every candidate obeys it first
+        (bot.brandkit.rules), and one that held a banned phrase ranks after every clean one."""
         judge = tone_judge() if self.quality.tone_judge else None
-        candidates = score_outputs(brief, result.outputs, self.catalog, judge)
+        preferred = kit.preferred_hashtags if kit is not None else ()
+        candidates = score_outputs(brief, result.outputs, self.catalog, judge, preferred)
+        if kit is not None and not kit.empty:
+            platform = self.catalog.platforms[brief.platform]
+            candidates = obey_candidates(candidates, kit, platform, brief.hashtags)
         chosen = pick(candidates, brief.variants)
         return Draft(
             brief=brief,
@@ -133,7 +153,11 @@ class DraftService:
         )
 
     async def stream(
-        self, brief: Brief, request_id: str | None = None, timeout_s: float | None = None
+        self,
+        brief: Brief,
+        request_id: str | None = None,
+        timeout_s: float | None = None,
+        kit: BrandKit | None = None,
     ) -> AsyncIterator[DraftDelta | Draft]:
         """Raw deltas while the model writes, then the finished, post-processed Draft.
 
@@ -143,16 +167,30 @@ class DraftService:
 
         `timeout_s` bounds the whole generation (default: the engine's own request timeout), so a
         front door borrowing an engine can enforce its own limit.
+
+        `kit`: the brand kit every variant obeys (bot.brandkit); previews hold back and scrub its
+        banned phrases too, so none is ever shown, even for a moment.
         """
         started = time.perf_counter()
-        events = self.engine.stream(self.request_for(brief, request_id, timeout_s))
+        examples: Sequence[str] = ()
+        if kit is not None and kit.examples:  # TF-IDF over the kit's examples: off the event loop
+            examples = await asyncio.to_thread(closest, brief.prompt, kit.examples)
+        guards = (
+            [StreamGuard(compiled(kit.banned), kit.banned) for _ in range(brief.variants)]
+            if kit is not None and kit.banned
+            else None
+        )
+        request = self.request_for(brief, request_id, timeout_s, kit=kit, examples=examples)
+        events = self.engine.stream(request)
         try:
             async for event in events:
                 if isinstance(event, TextDelta):
                     if event.index < brief.variants:
-                        yield DraftDelta(event.index, event.text)
+                        text = guards[event.index].feed(event.text) if guards else event.text
+                        if text:
+                            yield DraftDelta(event.index, text)
                 else:
-                    yield self.finish(brief, event, time.perf_counter() - started)
+                    yield self.finish(brief, event, time.perf_counter() - started, kit)
         finally:
             await events.aclose()  # type: ignore[attr-defined]
 
@@ -161,10 +199,14 @@ class DraftService:
         return self.engine.stream(request)
 
     async def create(
-        self, brief: Brief, request_id: str | None = None, timeout_s: float | None = None
+        self,
+        brief: Brief,
+        request_id: str | None = None,
+        timeout_s: float | None = None,
+        kit: BrandKit | None = None,
     ) -> Draft:
         draft: Draft | None = None
-        events = self.stream(brief, request_id, timeout_s)
+        events = self.stream(brief, request_id, timeout_s, kit)
         try:
             async for event in events:
                 if isinstance(event, Draft):

@@ -2,8 +2,8 @@
 
 Handler order for adapters: DuplicateDelivery, RateLimited, InvalidOption (also an engine
 InvalidRequest, so handlers written for the engine's tree still catch it), DraftNotFound,
-ReviewConflict, NotAllowed, then BotError. `bot.messages.user_message(exc)` gives the plain words
-for any of them. ConfigError is also the engine's ConfigError, for the same reason: one
+ReviewConflict, NotAllowed, BrandNotFound, then BotError. `bot.messages.user_message(exc)` gives the
+plain words for any of them. ConfigError is also the engine's ConfigError, for the same reason: one
 `isinstance` check (the CLI's exit code 2) covers a bad `model:` key and a bad `brands:` key alike.
 """
 
@@ -31,6 +31,10 @@ class RateLimited(BotError):
 
 class DraftNotFound(BotError):
     """A draft id that the store does not know (expired or never existed)."""
+
+
+class BrandNotFound(BotError):
+    """A brand the caller does not belong to answers like one that does not exist."""
 
 
 class DuplicateDelivery(BotError):

@@ -29,8 +29,21 @@ from typing import Any, Literal
 from bot.catalog import Catalog
 from bot.errors import InvalidOption
 
-CommandKind = Literal["draft", "help", "tones", "platforms", "industries", "defaults"]
+CommandKind = Literal["draft", "help", "tones", "platforms", "industries", "defaults", "brand"]
 DefaultsAction = Literal["show", "set", "clear"]
+BrandAction = Literal["show", "set", "examples_add"]
+# `/postpulse brand set key:"value" …`: the key a user types -> the brand kit field it sets
+# (bot.brandkit.service validates the values); list values are comma-separated.
+BRAND_KEYS: dict[str, str] = {
+    "voice": "voice",
+    "banned": "banned",
+    "disclaimer": "required.disclaimer",
+    "hashtags": "required.hashtags",
+    "required_hashtags": "required.hashtags",
+    "preferred": "preferred_hashtags",
+    "preferred_hashtags": "preferred_hashtags",
+    "emoji": "emoji",
+}
 
 # Canonical option keys (what a user types) -> the Brief field they fill.
 OPTION_FIELDS: dict[str, str] = {
@@ -101,6 +114,8 @@ class Command:
     prompt: str = ""
     options: dict[str, Any] = field(default_factory=dict)
     defaults_action: DefaultsAction | None = None
+    brand_action: BrandAction | None = None
+    brand_fields: dict[str, str] = field(default_factory=dict)  # BRAND_KEYS' fields -> typed text
 
 
 def canonical_key(key: str) -> str | None:
@@ -271,6 +286,8 @@ def parse(text: str, catalog: Catalog, max_variants: int = 5) -> Command:
         return Command(word)  # type: ignore[arg-type]
     if word == "defaults":
         return _defaults(rest, catalog, max_variants)
+    if word == "brand":
+        return _brand(rest)
     options, prompt = extract_options(stripped, catalog, max_variants)
     if not prompt:
         return Command("help", options=options)
@@ -293,6 +310,68 @@ def _defaults(rest: str, catalog: Catalog, max_variants: int) -> Command:
             value=leftover,
         )
     return Command("defaults", options=options, defaults_action="set")
+
+
+def _brand(rest: str) -> Command:
+    """brand [show] | brand set key:"value" … | brand examples add <post text>."""
+    action, _, tail = rest.strip().partition(" ")
+    action = action.lower()
+    if action in ("", "show"):
+        return Command("brand", brand_action="show")
+    if action == "examples":
+        verb, _, text = tail.strip().partition(" ")
+        if verb.lower() in ("", "show", "list"):
+            return Command("brand", brand_action="show")
+        if verb.lower() == "add" and text.strip():
+            return Command("brand", prompt=text.strip(), brand_action="examples_add")
+        raise InvalidOption(
+            "Write 'brand examples add' and then the post, e.g. /postpulse brand examples add "
+            "Our spring menu is here: three new salads, all made fresh each morning.",
+            field="brand",
+            allowed=["examples add"],
+        )
+    if action != "set":
+        raise InvalidOption(
+            f"'brand' takes show, set or examples add (got '{action}'). Example: "
+            '/postpulse brand set banned:"cheap,guaranteed" disclaimer:"Terms apply."',
+            field="brand",
+            allowed=["show", "set", "examples add"],
+            value=action,
+        )
+    fields: dict[str, str] = {}
+    position = 0
+    leftover: list[str] = []
+    for match in OPTION.finditer(tail):
+        key, raw = match.group("key").lower(), match.group("value")
+        if key not in BRAND_KEYS:
+            close = difflib.get_close_matches(key, list(BRAND_KEYS), n=1, cutoff=0.6)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            raise InvalidOption(
+                f"Unknown brand kit setting '{key}'.{hint} Settings: {', '.join(BRAND_KEYS)}.",
+                field="brand",
+                allowed=list(BRAND_KEYS),
+                suggestion=close[0] if close else None,
+                value=key,
+            )
+        if raw is None and tail[match.end() : match.end() + 1] in QUOTES:
+            raise InvalidOption(
+                f"The quote after '{key}:' is not closed: write {key}:\"like this\".", field=key
+            )
+        fields[BRAND_KEYS[key]] = _unquote(raw or "").strip()
+        leftover.append(tail[position : match.start()])
+        position = match.end()
+    leftover.append(tail[position:])
+    stray = " ".join("".join(leftover).split())
+    if stray or not fields:
+        raise InvalidOption(
+            f"'brand set' takes key:\"value\" settings only (got '{stray or tail.strip()}'). Settings: "
+            f'{", ".join(BRAND_KEYS)}. Example: /postpulse brand set banned:"cheap,guaranteed" '
+            'disclaimer:"Terms apply."',
+            field="brand",
+            allowed=list(BRAND_KEYS),
+            value=stray,
+        )
+    return Command("brand", brand_action="set", brand_fields=fields)
 
 
 def extract_options(

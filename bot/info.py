@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.brandkit.kit import BrandKit
 from bot.catalog import Catalog
 from bot.grammar import describe_options
 
@@ -22,7 +23,11 @@ USAGE = """*Usage:* `/postpulse [key:value …] what the post is about`
 - `audience:"…"`, `cta:"…"` (call to action), `voice:"…"` (brand voice)
 
 *Channel defaults:* `/postpulse defaults tone:casual platform:linkedin voice:"friendly, no jargon"` saves \
-them for this channel; `/postpulse defaults` shows them; `/postpulse defaults clear` removes them."""
+them for this channel; `/postpulse defaults` shows them; `/postpulse defaults clear` removes them.
+
+*Brand kit* (admins change it): `/postpulse brand show`; \
+`/postpulse brand set banned:"cheap,guaranteed" disclaimer:"Terms apply." hashtags:"#ad" emoji:none`; \
+`/postpulse brand examples add …` (a post in the brand's style)."""
 
 
 def usage(max_variants: int) -> str:
@@ -73,3 +78,23 @@ def defaults(channel: Mapping[str, Any], workspace: Mapping[str, Any]) -> str:
 
 def defaults_saved(options: Mapping[str, Any]) -> str:
     return f"Saved for this channel: {describe_options(options)}"
+
+
+def brand_kit(kit: BrandKit) -> str:
+    """`/postpulse brand show`: every rule the brand's drafts obey."""
+
+    def listed(items: tuple[str, ...]) -> str:
+        return ", ".join(items) if items else "none"
+
+    lines = [
+        f"*Brand:* {kit.brand}",
+        f"- voice: {kit.voice or 'none'}",
+        f"- banned: {listed(kit.banned)}",
+        f"- disclaimer: {kit.disclaimer or 'none'}",
+        f"- required hashtags: {listed(kit.required_hashtags)}",
+        f"- preferred hashtags: {listed(kit.preferred_hashtags)}",
+        f"- emoji: {kit.emoji or 'the platform norm'}",
+        f"- example posts: {len(kit.examples)}",
+    ]
+    lines += [f"  • {text[:80]}{'…' if len(text) > 80 else ''}" for text in kit.examples[-3:]]
+    return "\n".join(lines)

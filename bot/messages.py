@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from bot.errors import (
+    BrandNotFound,
     DraftNotFound,
     DuplicateDelivery,
     InvalidOption,
@@ -55,7 +56,7 @@ def user_message(exc: BaseException) -> str:
         return "still starting up — try again in a few seconds"
     if isinstance(exc, DraftNotFound):
         return "that draft no longer exists"
-    if isinstance(exc, ReviewConflict | NotAllowed):
+    if isinstance(exc, ReviewConflict | NotAllowed | BrandNotFound):
         return str(exc)  # written for users: the state and what it allows, or who may
     if isinstance(exc, EngineTimeout):
         return "that took too long — please try again, perhaps with length:short"

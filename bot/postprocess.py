@@ -318,6 +318,7 @@ def finalize(
     ran_out_of_tokens: bool = False,
     sources: Sequence[str | None] | None = None,
     brand_voice: bool = False,
+    preferred: Sequence[str] = (),
 ) -> Post:
     """`topic` (the brief's prompt) and the industry's terminology supply hashtags when too few.
 
@@ -334,7 +335,9 @@ def finalize(
     text = clean_hashtag_lines(text)
     text, repaired = close_ending(text, ran_out_of_tokens)
     # The platform's rules: the hashtag norm, then the limit (which closes any cut it makes).
-    candidates = topic_keywords(topic) + (catalog.industries[industry].terminology if industry else [])
+    # The brand kit's preferred tags (bot.brandkit) are tried first.
+    candidates = [t.lstrip("#") for t in preferred] + topic_keywords(topic)
+    candidates += catalog.industries[industry].terminology if industry else []
     text, _ = normalise_hashtags(text, platform, hashtags, candidates)
     text, truncated, cut_repaired = fit_limit(text, platform.char_limit)
     text, settled = settle_ending(text)

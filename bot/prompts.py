@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -118,14 +119,26 @@ def compact_header(brief: Brief, catalog: Catalog) -> str:
     return "\n".join(lines)
 
 
-def build_messages(brief: Brief, catalog: Catalog, fmt: PromptFormat = "full") -> list[Message]:
+def examples_section(examples: Sequence[str]) -> str:
+    """The brand kit's example posts closest to the brief (bot.brandkit.examples picks and clips
+    them within its budget), as style references. They close the system turn, after the rules that
+    every brief shares, so a prefix cache still holds the rules; an empty list adds nothing."""
+    if not examples:
+        return ""
+    posts = "\n".join(f"---\n{text}" for text in examples)
+    return f"\nPosts this brand has published (match their style and voice; do not copy them):\n{posts}\n---"
+
+
+def build_messages(
+    brief: Brief, catalog: Catalog, fmt: PromptFormat = "full", examples: Sequence[str] = ()
+) -> list[Message]:
     if fmt == "compact":
         return [
-            {"role": "system", "content": COMPACT_SYSTEM},
+            {"role": "system", "content": COMPACT_SYSTEM + examples_section(examples)},
             {"role": "user", "content": compact_header(brief, catalog)},
         ]
     return [
-        {"role": "system", "content": system_prompt(brief, catalog)},
+        {"role": "system", "content": system_prompt(brief, catalog) + examples_section(examples)},
         {"role": "user", "content": user_prompt(brief)},
     ]
 

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 from bot.assistant import Assistant
+from bot.brandkit.service import BrandKits
 from bot.brands import BrandEngines, EngineLoader
 from bot.catalog import Catalog
 from bot.config import AppConfig
@@ -47,8 +48,15 @@ class BotService:
         # The Assistant every chat front door calls; it answers help and ratings before the engine is
         # up (generations then raise EngineNotReady).
         self.tenancy = Tenancy(self.brands.router.key_brands())
+        self.kits = BrandKits(config, self.brands.router, store)  # bot.brandkit: one per brand
         self.assistant = Assistant(
-            self.get, store, catalog, config, brand_drafts=self.brands.get, tenancy=self.tenancy
+            self.get,
+            store,
+            catalog,
+            config,
+            brand_drafts=self.brands.get,
+            tenancy=self.tenancy,
+            kits=self.kits,
         )
 
     def on_attach(self, callback: Callable[[Engine], None]) -> None:

@@ -25,6 +25,10 @@ class SamplingParams:
     seed: int | None = None
     stop: tuple[str, ...] = ()
     ignore_eos: bool = False
+    # Text the model must never write, blocked while sampling (vLLM's `bad_words` semantics: each
+    # phrase's token sequence, with and without a leading space, can never be completed). Exact
+    # strings: a caller that wants "Cheap" banned as well as "cheap" passes both.
+    banned_phrases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

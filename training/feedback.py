@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -176,6 +177,37 @@ def export_records(
     return pairs + choice_pairs(feedback) + [p for p in reviewed_pairs if (p.chosen, p.rejected) not in seen]
 
 
+BRAND_EXAMPLE = "brand_example"  # the `source` prefix of a brand kit example's SFT record
+EXAMPLE_BRIEF_CHARS = 160
+
+
+def brand_example_records(examples: Iterable[tuple[str, str, str]]) -> list[Record]:
+    """The brand kits' example posts ((brand, text, how it came) from the store) as SFT records,
+    marked `source: brand_example:<brand>` so training can weigh or filter them.
+
+    An example has no brief, so its first sentence stands in for one (what the post is about),
+    and the platform is the shortest one whose limit the post fits (X, else LinkedIn): the
+    training loader holds every record to its platform's limit."""
+    records: list[Record] = []
+    for brand, text, _source in examples:
+        post = text.strip()
+        if not post:
+            continue
+        first = re.split(r"(?<=[.!?])\s|\n", post, maxsplit=1)[0].strip()
+        brief = first if len(first) <= EXAMPLE_BRIEF_CHARS else first[:EXAMPLE_BRIEF_CHARS].rsplit(" ", 1)[0]
+        platform = "x" if len(post) <= 280 else "linkedin"
+        records.append(
+            Record(
+                prompt=brief or post[:EXAMPLE_BRIEF_CHARS],
+                platform=platform,
+                tone="professional",
+                text=post,
+                source=f"{BRAND_EXAMPLE}:{brand}",
+            )
+        )
+    return records
+
+
 def parse_since(value: str) -> datetime:
     """`2026-11-01` or a full ISO timestamp; a date or naive time is UTC."""
     try:
@@ -203,9 +235,11 @@ async def export(url: str, fmt: ExportFormat, out: Path, since: datetime | None 
     try:
         feedback = await store.feedback.export(since)
         reviews = await store.feedback.reviews(since)
+        examples = await store.brand_kits.all_examples() if fmt == "sft" else []
     finally:
         await store.close()
-    return write_records(export_records(feedback, fmt, reviews), out)
+    records = export_records(feedback, fmt, reviews, examples=brand_example_records(examples))
+    return write_records(records, out)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

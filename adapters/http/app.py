@@ -19,6 +19,7 @@ from adapters.http.errors import error_middleware
 from adapters.http.guards import body_timeout_middleware, host_middleware, install_guards
 from adapters.http.limits import LimitedSite, runner_options
 from adapters.http.metrics import HttpMetrics, metrics_handler, metrics_middleware
+from adapters.http.routes_brands import add_routes as add_brand_routes
 from adapters.http.routes_drafts import add_routes as add_draft_routes
 from adapters.http.routes_generate import generate_text
 from adapters.http.routes_openai import chat_completions, list_models
@@ -73,6 +74,7 @@ def create_app(config: AppConfig, service: BotService, env: Mapping[str, str]) -
     app.router.add_get("/openapi.json", openapi)
     add_draft_routes(app)  # /v1/drafts/{id}/rating, …/choice, …/remix
     add_review_routes(app)  # GET /v1/drafts/{id}, …/review, …/edit, …/approve, …/changes
+    add_brand_routes(app)  # /v1/brands/{brand}: the brand kit
     add_playground_routes(app)  # the page at / (adapters/playground)
     return app
 

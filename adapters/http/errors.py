@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from adapters.errors import AdapterError
-from bot.errors import NotAllowed, RateLimited, ReviewConflict
+from bot.errors import BrandNotFound, NotAllowed, RateLimited, ReviewConflict
 from engine.errors import (
     EngineDead,
     EngineError,
@@ -75,6 +75,10 @@ def from_exception(exc: BaseException) -> ApiError:
         return ApiError(403, str(exc), "permission_error", None)
     if isinstance(exc, EngineOverloaded):
         return ApiError(429, str(exc), "overloaded_error", None, _retry_after(exc.retry_after_s))
+    if isinstance(exc, NotAllowed):  # its message is written for the caller
+        return ApiError(403, str(exc), "permission_error", exc.role)
+    if isinstance(exc, BrandNotFound):
+        return ApiError(404, str(exc), "not_found_error", "brand")
     if isinstance(exc, RateLimited):
         return ApiError(429, str(exc), "rate_limit_error", None, _retry_after(exc.retry_after_s))
     if isinstance(exc, EngineNotReady):

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
+from adapters.http.openapi_brands import brand_paths
 from adapters.http.openapi_drafts import DRAFT_ID, body_errors, draft_paths
 from adapters.http.openapi_review import review_paths
 from adapters.http.responses import RESPONSES
@@ -23,6 +24,7 @@ from adapters.http.schemas import (
     CHECKED,
     LIVE,
     ApproveBody,
+    BrandKitBody,
     ChangesBody,
     ChatCompletionBody,
     ChoiceBody,
@@ -48,6 +50,7 @@ REQUEST_MODELS: tuple[type[BaseModel], ...] = (
     EditBody,
     ApproveBody,
     ChangesBody,
+    BrandKitBody,
 )
 # Which branch of a nullable (anyOf) field a checked keyword belongs to.
 _BRANCH_TYPES = {
@@ -267,6 +270,8 @@ def build_spec(config: AppConfig, catalog: Catalog, auth: bool) -> Schema:
     )
     with_body = body_errors({**not_found, **unauthorized}, GENERATION_ERRORS)
     paths.update(review_paths(op, _ok, json_body, DRAFT_ID, with_body, _error))
+    plain_body_errors = {k: GENERATION_ERRORS[k] for k in ("400", "413", "415", "422", "500")}
+    paths.update(brand_paths(op, _ok, json_body, _error, unauthorized, plain_body_errors))
     requests = model_schemas(REQUEST_MODELS, live_values(config, catalog))
     requests["GenerateTextRequest"]["example"] = {
         "prompt": "Create a social media post about our new smartphone release",

@@ -177,4 +177,31 @@ class StoredDraft(TypedDict):
     history: NotRequired[list[ReviewEvent]]
 
 
-RESPONSES = (Error, GenerateTextResponse, ChatCompletion, ModelList, Health, Ready, Catalog, StoredDraft)
+class BrandKitRequired(TypedDict):
+    disclaimer: str | None
+    hashtags: list[str]
+
+
+class BrandKit(TypedDict):
+    """A brand's effective kit: the config's starting kit with what its admins set over it."""
+
+    brand: str
+    voice: str | None
+    examples: list[str]
+    banned: list[str]
+    required: BrandKitRequired
+    preferred_hashtags: list[str]
+    emoji: Literal["none", "some", "many"] | None
+
+
+RESPONSES = (
+    Error,
+    GenerateTextResponse,
+    ChatCompletion,
+    ModelList,
+    Health,
+    Ready,
+    Catalog,
+    StoredDraft,
+    BrandKit,
+)

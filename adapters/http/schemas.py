@@ -23,6 +23,17 @@ from adapters.http.errors import ApiError
 from adapters.http.state import CONFIG
 from bot.brief import SEED_MAX, VISIBLE
 from bot.chat import MAX_STOP, Role
+from bot.config import (
+    KIT_BANNED_MAX,
+    KIT_EXAMPLE_MAX,
+    KIT_EXAMPLES_MAX,
+    KIT_PHRASE_MAX,
+    KIT_REQUIRED_MAX,
+    KIT_TAGS_MAX,
+    KIT_VOICE_MAX,
+    TAG,
+    EmojiPolicy,
+)
 from bot.records import RatingValue, RemixAction
 from bot.review_types import MAX_NOTE_CHARS
 
@@ -323,3 +334,33 @@ class ChangesBody(_Body):
 
     model_config = ConfigDict(title="ChangesRequest")
     note: str = Field(min_length=1, max_length=MAX_NOTE_CHARS, description="what should change")
+
+
+# The brand kit routes (adapters/http/routes_brands.py) ---------------------------------------------
+
+Tag = Annotated[str, Field(pattern=TAG, description="a hashtag; the '#' is optional")]
+
+
+class RequiredTextBody(_Body):
+    """What every post must carry; the two together fit in KIT_REQUIRED_MAX characters."""
+
+    model_config = ConfigDict(title="BrandKitRequired")
+    disclaimer: str | None = Field(None, max_length=KIT_REQUIRED_MAX, description='e.g. "Terms apply."')
+    hashtags: list[Tag] | None = Field(None, max_length=KIT_TAGS_MAX, description='e.g. ["#ad"]')
+
+
+class BrandKitBody(_Body):
+    """PUT /v1/brands/{brand}: the fields to set (the others keep their value; null clears one;
+    `examples` replaces the brand's example posts)."""
+
+    model_config = ConfigDict(title="BrandKitRequest")
+    voice: str | None = Field(None, max_length=KIT_VOICE_MAX, description="in every prompt")
+    examples: list[Annotated[str, Field(min_length=1, max_length=KIT_EXAMPLE_MAX)]] | None = Field(
+        None, max_length=KIT_EXAMPLES_MAX, description="posts in the brand's style"
+    )
+    banned: list[Annotated[str, Field(min_length=1, max_length=KIT_PHRASE_MAX)]] | None = Field(
+        None, max_length=KIT_BANNED_MAX, description="words and phrases no post may contain"
+    )
+    required: RequiredTextBody | None = None
+    preferred_hashtags: list[Tag] | None = Field(None, max_length=KIT_TAGS_MAX, description="tried first")
+    emoji: EmojiPolicy | None = Field(None, description="none, some (two at most), many; null: platform norm")

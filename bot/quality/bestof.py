@@ -71,7 +71,7 @@ def sources(brief: Brief) -> list[str | None]:
     return [brief.prompt, brief.brand_voice, brief.audience, brief.call_to_action]
 
 
-def deliver(brief: Brief, output: SequenceOutput, catalog: Catalog) -> Post:
+def deliver(brief: Brief, output: SequenceOutput, catalog: Catalog, preferred: Sequence[str] = ()) -> Post:
     """The draft a user gets from one sampled output; eval calls this too, so the two cannot drift."""
     return finalize(
         output.text,
@@ -83,6 +83,7 @@ def deliver(brief: Brief, output: SequenceOutput, catalog: Catalog) -> Post:
         ran_out_of_tokens=output.finish_reason == "length",
         sources=sources(brief),
         brand_voice=not scoring.voice_allows_first_person(brief.brand_voice),
+        preferred=preferred,
     )
 
 
@@ -91,9 +92,11 @@ def score_outputs(
     outputs: Sequence[SequenceOutput],
     catalog: Catalog,
     judge: ToneClassifier | None,
+    preferred: Sequence[str] = (),
 ) -> list[Candidate[Post]]:
-    """Post-process and score every candidate the engine sampled for one brief."""
-    posts = [deliver(brief, out, catalog) for out in outputs]
+    """Post-process and score every candidate the engine sampled for one brief; `preferred`: the
+    brand kit's hashtags, tried first."""
+    posts = [deliver(brief, out, catalog, preferred) for out in outputs]
     agreement = judge.agreement([p.text for p in posts], brief.tone) if judge else [None] * len(posts)
     typical = catalog.platforms[brief.platform].typical_words
     candidates: list[Candidate[Post]] = []

@@ -157,3 +157,29 @@ class ReviewEventRow(Base):
     revision: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class BrandKitRow(Base):
+    """A brand's kit as its admins set it (bot.brandkit): only the fields they set, so the config's
+    starting kit fills the rest and a field set here wins."""
+
+    __tablename__ = "brand_kits"
+
+    brand: Mapped[str] = mapped_column(String(64), primary_key=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(128))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BrandExampleRow(Base):
+    """A brand's example posts. The (brand, content hash) key makes adding the same text twice, from
+    chat or an import of past posts, add nothing, on every replica."""
+
+    __tablename__ = "brand_examples"
+
+    brand: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))  # chat | http | import
+    added_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

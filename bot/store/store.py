@@ -5,6 +5,7 @@
     store.deliveries  DeliveryClaims    "already processed" across replicas
     store.defaults    ChannelDefaults   per-channel option defaults
     store.reviews     ReviewRepository  review states, revisions and their audit trail
+    store.brand_kits  BrandKitRepository brand kits as admins set them, and example posts
 
 Each write is its own short transaction, committed before the method returns; nothing reads inside
 a write transaction, so SQLite's writer lock is held only for the insert itself.
@@ -18,6 +19,7 @@ from collections.abc import Mapping
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.store import migrate
+from bot.store.brand_kits import BrandKitRepository
 from bot.store.database import make_db
 from bot.store.defaults import ChannelDefaults
 from bot.store.deliveries import DeliveryClaims
@@ -38,6 +40,7 @@ class Store:
         self.deliveries = DeliveryClaims(sessions)
         self.defaults = ChannelDefaults(sessions)
         self.reviews = ReviewRepository(sessions)
+        self.brand_kits = BrandKitRepository(sessions)
 
     @property
     def url(self) -> str:

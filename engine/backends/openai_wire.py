@@ -57,6 +57,8 @@ def request_body(
             body["repetition_penalty"] = p.repetition_penalty
         if p.ignore_eos:
             body["ignore_eos"] = True
+        if p.banned_phrases:  # vLLM's sampling-time ban (SamplingParams.bad_words)
+            body["bad_words"] = list(p.banned_phrases)
         if p.seed is not None:  # a fresh salt: never from the prefix cache, so every repeat is cold
             body["cache_salt"] = secrets.token_urlsafe(16)  # (backends/seeded.py says why)
     if request.messages is not None:

@@ -94,6 +94,17 @@ class AsyncEngine:
             )
         return list(ids)
 
+    def banned_ids(self, request: GenerationRequest) -> tuple[tuple[int, ...], ...]:
+        """Token sequences of the banned phrases, as vLLM builds `bad_words`: each phrase alone and
+        after a space (mid-text), since the tokenizer spells the two differently."""
+        sequences: dict[tuple[int, ...], None] = {}
+        for phrase in request.params.banned_phrases:
+            for prefix in ("", " "):
+                ids = self.tokenizer.encode(prefix + phrase.lstrip(), add_special_tokens=False)
+                if ids:
+                    sequences[tuple(int(i) for i in ids)] = None
+        return tuple(sequences)
+
     async def stream(self, request: GenerationRequest) -> AsyncIterator[StreamEvent]:
         """Text deltas as they are produced, then one GenerationResult."""
         if self.is_dead:
@@ -114,7 +125,9 @@ class AsyncEngine:
             loop.call_soon_threadsafe(events.put_nowait, event)
 
         timeout = request.timeout_s or self.config.request_timeout_s
-        work = Work(request, prompt_ids, sink, deadline=time.perf_counter() + timeout)
+        work = Work(
+            request, prompt_ids, sink, deadline=time.perf_counter() + timeout, banned=self.banned_ids(request)
+        )
         self.scheduler.submit(work)
         outputs: dict[int, SequenceOutput] = {}
         outcome = "cancelled"

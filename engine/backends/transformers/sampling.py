@@ -30,16 +30,34 @@ def apply_repetition_penalty(row: torch.Tensor, seen: list[int], penalty: float)
     return row
 
 
+def ban_tokens(row: torch.Tensor, banned: tuple[tuple[int, ...], ...], history: list[int]) -> torch.Tensor:
+    """transformers' NoBadWordsLogitsProcessor for one row: the last token of every banned sequence
+    whose other tokens the row has just written gets -inf, so the sequence can never complete."""
+    blocked = [
+        seq[-1] for seq in banned if len(seq) == 1 or history[len(history) - len(seq) + 1 :] == list(seq[:-1])
+    ]
+    if not blocked:
+        return row
+    row = row.clone()
+    row[torch.tensor(blocked, dtype=torch.long, device=row.device)] = float("-inf")
+    return row
+
+
 def choose_tokens(
     logits: torch.Tensor,
     params: list[SamplingParams],
     history: list[list[int]],
     generators: list[torch.Generator | None],
+    banned: list[tuple[tuple[int, ...], ...]] | None = None,
 ) -> list[int]:
-    """logits: [B, V] (last position). Returns one token id per row."""
+    """logits: [B, V] (last position). Returns one token id per row. `banned`: per row, the token
+    sequences it must not complete (SamplingParams.banned_phrases, tokenized)."""
     logits = logits.float()
+    bans = banned if banned is not None else [()] * len(params)
     plain_greedy = [
-        i for i, p in enumerate(params) if p.temperature < MIN_TEMPERATURE and p.repetition_penalty == 1.0
+        i
+        for i, p in enumerate(params)
+        if p.temperature < MIN_TEMPERATURE and p.repetition_penalty == 1.0 and not bans[i]
     ]
     chosen: list[int] = [0] * len(params)
     if plain_greedy:
@@ -51,6 +69,7 @@ def choose_tokens(
         if i in greedy_set:
             continue
         row = apply_repetition_penalty(logits[i], history[i], p.repetition_penalty)
+        row = ban_tokens(row, bans[i], history[i])
         if p.temperature < MIN_TEMPERATURE:  # tiny temperatures overflow to NaN: treat as greedy
             chosen[i] = int(row.argmax())
             continue

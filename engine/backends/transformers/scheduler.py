@@ -43,6 +43,7 @@ class Work:
     admitted_at: float | None = None
     first_token_at: float | None = None
     cancelled: bool = False
+    banned: tuple[tuple[int, ...], ...] = ()  # token sequences never to complete (params.banned_phrases)
 
 
 @dataclass
@@ -264,6 +265,7 @@ class Scheduler:
             [s.params for s in seqs],
             [s.work.prompt_ids + s.generated for s in seqs],
             [s.generator for s in seqs],
+            [s.work.banned for s in seqs],
         )
         now = time.perf_counter()
         finished: set[int] = set()

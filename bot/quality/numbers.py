@@ -17,7 +17,8 @@ _WORDS = (
     "|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
     "|hundred|thousand|million|billion"
 )
-NUMBER_WORDS = re.compile(rf"\b(?:{_WORDS})(?:(?:[\s-]+|\s+and\s+)(?:{_WORDS}))*\b", re.I)
+_BASE = _WORDS.split("|hundred")[0]  # a phrase starts with a digit word: "$2 million" stays as it is
+NUMBER_WORDS = re.compile(rf"\b(?:{_BASE})(?:(?:[\s-]+|\s+and\s+)(?:{_WORDS}))*\b", re.I)
 
 
 @dataclass(frozen=True)

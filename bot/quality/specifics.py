@@ -50,7 +50,8 @@ _MONTH = (
     r"|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
 )
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-CURRENCY = {"$": "$", "€": "€", "£": "£", "dollar": "$", "buck": "$", "usd": "$", "euro": "€", "pound": "£"}
+# "pounds" is left out: in copy it weighs a laptop more often than it prices one
+CURRENCY = {"$": "$", "€": "€", "£": "£", "dollar": "$", "buck": "$", "usd": "$", "euro": "€"}
 
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("time_range", re.compile(
@@ -65,10 +66,11 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         rf"\b(?P<first>(?P<a>{_NUM})[\s-]?{_UNIT})\s+(?:down |up )?to\s+(?P<b>{_NUM})\b"
         rf"(?![\s-]*(?:%|percent|{_MER}|:|\w))",
         re.I)),
+    ("number_range", re.compile(r"(?<![\w/.$€£])(?P<a>\d+)\s?[-–]\s?(?P<b>\d+)(?![\w/%.-])")),
     ("percent", re.compile(rf"\b(?P<a>{_NUM})\s?(?:%|percent\b|per cent\b)", re.I)),
     ("price", re.compile(
         rf"(?P<cur>[$€£])\s?(?P<a>{_NUM})(?:\s?(?P<mult>k|m|bn|million|billion|thousand)\b)?"
-        rf"|\b(?P<a2>{_NUM})\s?(?P<cur2>dollar|buck|usd|euro|pound)s?\b", re.I)),
+        rf"|\b(?P<a2>{_NUM})\s?(?P<cur2>dollar|buck|usd|euro)s?\b", re.I)),
     ("duration", re.compile(rf"\b(?P<a>{_NUM})[\s-]?{_UNIT}", re.I)),
     ("time", re.compile(
         rf"\b(?P<a>\d{{1,2}})(?::(?P<am>\d{{2}}))?\s?(?P<ma>{_MER})|\b(?P<a2>\d{{1,2}}):(?P<am2>\d{{2}})\b"
@@ -83,7 +85,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"\b(?P<wd>(?:mon|tues|wednes|thurs|fri|satur|sun)day)s?\b|\b(?P<we>weekend|tonight|today|tomorrow)\b",
         re.I)),
     ("count", re.compile(
-        rf"\b(?P<a>{_NUM})\+?\s+(?:(?:new|more|free|extra|different|exclusive|of our|of the)\s+)?"
+        rf"\b(?P<a>{_NUM})\+?\s+(?:(?:new|more|free|extra|different|exclusive)\s+)?"
         r"(?P<noun>[a-z]{3,})\b")),
     ("number", re.compile(rf"(?<![\w#@/.])(?P<a>{_NUM})(?![\w/])")),
 ]  # fmt: skip
@@ -120,10 +122,9 @@ def _month(name: str) -> str:
 
 def _stem(word: str) -> str:
     word = word.lower()
-    for suffix in ("es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
+    if re.search(r"(?:ch|sh|x|ss)es$", word):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else word
 
 
 def _values(kind: str, m: re.Match[str]) -> list[tuple[SpecificKind, str, tuple[int, int]]]:
@@ -141,6 +142,8 @@ def _values(kind: str, m: re.Match[str]) -> list[tuple[SpecificKind, str, tuple[
         return [("range", f"{_num(g['a'])}%-{_num(g['b'])}%", span)]
     if kind == "price_range":
         return [("range", f"{g['cur']}{_num(g['a'])}-{g['cur']}{_num(g['b'])}", span)]
+    if kind == "number_range":
+        return [("range", f"{g['a']}-{g['b']}", span)]
     if kind == "duration_range":
         return [("range", f"{g['a']}-{g['b']} {_unit(g['unit'])}", span)]
     if kind == "duration_pair":  # "from 10 days to 3": the second number shares the unit

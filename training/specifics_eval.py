@@ -199,6 +199,9 @@ def run_specifics_eval(
     """Score the set, write specifics_report.md and specifics_eval.json to `report_dir`."""
     catalog = Catalog.from_config(config)
     briefs = load_briefs(SPECIFICS_FILE, catalog, config, seed, limit)
+    # the whole set is queued at once: no brief's deadline may expire while the others decode
+    engine = config.engine.model_copy(update={"request_timeout_s": 7200, "max_queue": 4096})
+    config = config.model_copy(update={"engine": engine})
     rows = asyncio.run(evaluate(config, catalog, briefs))
     report_dir.mkdir(parents=True, exist_ok=True)
     model = config.model.adapter or config.model.source

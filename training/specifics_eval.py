@@ -2,8 +2,8 @@
 
 Runs the held-out one-line briefs that carry specifics (data/starter/heldout_specifics.jsonl) through
 the configured default backend and adapter, twice in one run on the same engine and seeds:
-- `before`: the path before issue 18 (one batch of best-of-n candidates, the best total wins, the
-  prompt without the specifics line);
+- `before`: the selection before issue 18 (one batch of best-of-n candidates, the best total wins, no
+  repair), over today's post-processing (so it already has the hashtag rule and the stronger guard);
 - `now`: DraftService as it serves today (the fact check as a requirement, adaptive sampling, repair).
 Every figure is on the delivered draft, the one a user gets.
 """
@@ -23,7 +23,7 @@ from bot.config import AppConfig
 from bot.drafts import DraftService
 from bot.postprocess import Post
 from bot.prompts import build_messages
-from bot.quality.bestof import pick, score_outputs, sources
+from bot.quality.bestof import pick, score_outputs, sources, total_key
 from bot.quality.tone import tone_judge
 from bot.service import default_loader
 from engine.interface import generate
@@ -119,7 +119,7 @@ async def before(drafts: DraftService, brief: Brief) -> tuple[Post, int]:
     result = await generate(drafts.engine, request)
     judge = tone_judge() if drafts.quality.tone_judge else None
     candidates = score_outputs(brief, result.outputs, drafts.catalog, judge)
-    return pick(candidates, 1)[0].item, request.n
+    return pick(candidates, 1, key=total_key)[0].item, request.n
 
 
 async def now(drafts: DraftService, brief: Brief) -> tuple[Post, int]:

@@ -360,7 +360,8 @@ def finalize(
     # What the model said, less debris, loops, invented specifics and (for a brand) the persona.
     text = tag_rule.strip_markup(collapse_repetition(strip_debris(raw)))
     terminology = catalog.industries[industry].terminology if industry else []
-    known = "\n".join([*(s for s in sources or () if s), *terminology])
+    names = [p.display_name for p in catalog.platforms.values()]  # "Instagram" is no invention
+    known = "\n".join([*(s for s in sources or () if s), *terminology, *names])
     guarded = guard(text, sources, known) if sources is not None else Guarded(text, (), False)
     text = speak_as_we(guarded.text) if brand_voice else guarded.text
     # Its form: clean tag lines, then an ending, before the norm counts the tags the ending kept.

@@ -17,6 +17,7 @@ from bot.catalog import Catalog
 from bot.postprocess import HASHTAG, ends_complete
 from bot.postprocess import hashtag_lines_valid as hashtag_lines_valid  # what a finished draft has
 from bot.quality import hashtags, scoring, specifics, tone
+from bot.quality.bestof import known
 from bot.quality.factguard import invented
 from training.dataset import hashtag_count
 
@@ -96,7 +97,7 @@ class SpecificsScore:
 def specifics_score(text: str, brief: Brief, catalog: Catalog) -> SpecificsScore:
     terminology = catalog.industries[brief.industry].terminology if brief.industry else []
     given = specifics.brief_specifics(brief)
-    result = specifics.check(text, given, specifics.known_text(brief, terminology))
+    result = specifics.check(text, given, known(brief, catalog))
     vocabulary = hashtags.vocabulary([*specifics.brief_fields(brief), *terminology])
     tags = ["#" + t for t in HASHTAG.findall(text)]
     bad = hashtags.bad_tags(tags, vocabulary) + (["markup"] if hashtags.has_markup(text) else [])

@@ -135,7 +135,13 @@ def repaired(brief: Brief, candidate: Candidate[Post], catalog: Catalog) -> Cand
 
 def known(brief: Brief, catalog: Catalog) -> str:
     """Every text that may name things in a draft of `brief`: its fields and its industry's terminology."""
-    return known_text(brief, catalog.industries[brief.industry].terminology if brief.industry else [])
+    terminology = catalog.industries[brief.industry].terminology if brief.industry else []
+    return known_text(brief, [*terminology, *catalog_names(catalog)])
+
+
+def catalog_names(catalog: Catalog) -> list[str]:
+    """Names the catalogue gives: a draft may say "Instagram" or "LinkedIn" without inventing them."""
+    return [p.display_name for p in catalog.platforms.values()]
 
 
 def facts_breakdown(facts: FactCheck) -> dict[str, object]:

@@ -102,7 +102,8 @@ class Allowed:
         tokens = {
             s.text.lower().rstrip(".,") for s in find_specifics(text) if s.kind in ("handle", "url", "email")
         }
-        return cls(frozenset(DIGITS.findall(text)), frozenset(words), frozenset(tokens))
+        digits = set(DIGITS.findall(text)) | set(DIGITS.findall(re.sub(r"(?<=\d),(?=\d{3})", "", text)))
+        return cls(frozenset(digits), frozenset(words), frozenset(tokens))
 
     def permits(self, specific: Specific) -> bool:
         if specific.kind in ("handle", "url", "email"):

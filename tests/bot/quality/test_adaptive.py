@@ -30,7 +30,7 @@ async def test_more_candidates_then_every_specific_kept(engine, catalog: Catalog
     draft = await service.create(brief, timeout_s=600)
     score = draft.post.score
     assert score is not None
-    # the base model keeps no more than "Saturday" of "Saturday", "1-4pm", "$425,000": 2 candidates, then 2 more
+    # the base model keeps at most "Saturday" of the three specifics: 2 candidates, then 2 more
     assert score["candidates"] == 4
     result = check(draft.post.text, brief_specifics(brief), known(brief, catalog))
     assert result.ok, (draft.post.text, score)

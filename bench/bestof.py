@@ -1,7 +1,11 @@
 """Best-of-n cost: the same briefs through DraftService with 1, 2 and 4 candidates per variant.
 
 Run `python -m bench.bestof [--backend transformers|vllm|both] [--briefs 8] [--tokens 96]
-[--concurrency 1]`. Each backend's baseline (n=1) is measured in the same run, on the same engine,
+[--concurrency 1] [--adaptive]`. `--adaptive` (issue 18) instead compares, on the held-out briefs
+with specifics, the fixed best-of-n before issue 18 (n candidates, `quality.max_candidates` = n, so
+never a second batch) with adaptive sampling (a second batch, up to `quality.max_candidates`, when no
+candidate keeps every specific), at the backend's configured n: the draft p50 ratio is the figure.
+Otherwise each backend's baseline (n=1) is measured in the same run, on the same engine,
 with the same seeds; the table gives each setting's latency and its ratio to that baseline, plus the
 mean best-of score (what the extra cost buys). The vLLM row set uses the managed child server
 (`engine.backends.vllm`, the `.venv-vllm` made by `make vllm`), as `make run` serves.
@@ -44,7 +48,7 @@ BRIEFS = (
 class Row:
     backend: str
     per_variant: int
-    candidates: int
+    candidates: float
     p50_s: float
     mean_s: float
     ratio: float
@@ -83,6 +87,53 @@ async def measure(drafts: DraftService, per_variant: int, briefs: int, tokens: i
     )
 
 
+def specifics_briefs(count: int, tokens: int) -> list[dict[str, object]]:
+    from training.specifics_eval import SPECIFICS_FILE
+
+    lines = [
+        json.loads(line) for line in SPECIFICS_FILE.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+    return [{**raw, "max_length": tokens, "seed": 100 + k} for k, raw in enumerate(lines[:count])]
+
+
+async def measure_adaptive(
+    drafts: DraftService, adaptive: bool, briefs: int, tokens: int, concurrency: int
+) -> Row:
+    """One setting over the specifics briefs: p50 and mean latency, mean candidates sampled, and the
+    share of drafts keeping every specific (in the mean-score column)."""
+    per_variant = drafts.quality.candidates(drafts.engine.backend, 1)
+    quality = drafts.quality.model_copy(
+        update={"max_candidates": drafts.quality.max_candidates if adaptive else per_variant}
+    )
+    service = DraftService(
+        drafts.engine, drafts.catalog, drafts.limits, quality=quality, prompt_format=drafts.prompt_format
+    )
+    seconds: list[float] = []
+    sampled: list[int] = []
+    kept: list[bool] = []
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(raw: dict[str, object]) -> None:
+        async with gate:
+            started = time.perf_counter()
+            draft = await service.create(service.brief(raw))
+            seconds.append(time.perf_counter() - started)
+            score = draft.post.score or {}
+            sampled.append(int(score.get("candidates", per_variant)))
+            kept.append(not score.get("missing") and not score.get("contradicted"))
+
+    await asyncio.gather(*(one(r) for r in specifics_briefs(briefs, tokens)))
+    return Row(
+        drafts.engine.backend + (" adaptive" if adaptive else " fixed"),
+        per_variant,
+        round(statistics.mean(sampled), 2),
+        statistics.median(seconds),
+        statistics.mean(seconds),
+        0.0,
+        statistics.mean(kept),
+    )
+
+
 async def start(backend: str, config: AppConfig) -> Engine:
     """The engine under test, with a deadline no benchmark run reaches."""
     if backend == "vllm":
@@ -102,7 +153,13 @@ async def run_backend(backend: str, args: argparse.Namespace) -> list[Row]:
     default_judge()  # fitted before timing
     try:
         await measure(drafts, 1, 2, 8, 1)  # warm-up
-        rows = [await measure(drafts, n, args.briefs, args.tokens, args.concurrency) for n in (1, 2, 4)]
+        if args.adaptive:
+            rows = [
+                await measure_adaptive(drafts, adaptive, args.briefs, args.tokens, args.concurrency)
+                for adaptive in (False, True)
+            ]
+        else:
+            rows = [await measure(drafts, n, args.briefs, args.tokens, args.concurrency) for n in (1, 2, 4)]
     finally:
         await engine.shutdown()
     for row in rows:
@@ -121,17 +178,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--briefs", type=int, default=8)
     parser.add_argument("--tokens", type=int, default=96)
     parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument(
+        "--adaptive",
+        action="store_true",
+        help="fixed vs adaptive best-of-n on the specifics briefs (issue 18)",
+    )
     args = parser.parse_args(argv)
     rows = asyncio.run(run(args))
     print(
         f"best-of-n on {args.backend} ({platform.processor() or platform.machine()}), "
         f"{args.briefs} briefs, {args.tokens} new tokens, concurrency {args.concurrency}"
     )
-    print("| backend | candidates | p50 s | mean s | p50 vs n=1 | mean best score |")
+    last = "every specific kept" if args.adaptive else "mean best score"
+    print(f"| backend | candidates | p50 s | mean s | p50 vs first row | {last} |")
     print("|---|---|---|---|---|---|")
     for r in rows:
         print(
-            f"| {r.backend} | {r.candidates} | {r.p50_s:.2f} | {r.mean_s:.2f} | {r.ratio:.2f}x "
+            f"| {r.backend} | {r.candidates:g} | {r.p50_s:.2f} | {r.mean_s:.2f} | {r.ratio:.2f}x "
             f"| {r.mean_score:.3f} |"
         )
     RESULTS_DIR.mkdir(exist_ok=True)

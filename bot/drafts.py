@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -13,11 +13,12 @@ from bot.catalog import Catalog
 from bot.config import AppConfig, QualityConfig
 from bot.postprocess import Post
 from bot.prompts import PromptFormat, build_messages, prompt_format_for
-from bot.quality.bestof import pick, score_outputs
+from bot.quality.bestof import Candidate, pick, repaired, score_outputs
+from bot.quality.specifics import brief_specifics
 from bot.quality.tone import tone_judge, warm_judge
 from engine.config import EngineConfig
-from engine.interface import Engine, StreamEvent
-from engine.types import GenerationRequest, GenerationResult, SamplingParams, TextDelta
+from engine.interface import Engine, StreamEvent, generate
+from engine.types import GenerationRequest, GenerationResult, SamplingParams, SequenceOutput, TextDelta
 
 log = logging.getLogger(__name__)
 
@@ -115,22 +116,56 @@ class DraftService:
         )
         return replace(request, request_id=request_id) if request_id else request
 
-    def finish(self, brief: Brief, result: GenerationResult, seconds: float) -> Draft:
+    def finish(
+        self,
+        brief: Brief,
+        result: GenerationResult,
+        seconds: float,
+        candidates: list[Candidate[Post]] | None = None,
+        extra: Sequence[GenerationResult] = (),
+    ) -> Draft:
         """Post-process and score every candidate; the best distinct ones become the variants, each
-        with its score breakdown (Post.score)."""
-        judge = tone_judge() if self.quality.tone_judge else None
-        candidates = score_outputs(brief, result.outputs, self.catalog, judge)
-        chosen = pick(candidates, brief.variants)
+        with its score breakdown (Post.score), and any that still lacks a brief's specific gets it
+        back in the brief's own words (bot.quality.repair). `candidates`: already scored (adaptive
+        sampling scored them to decide whether to sample more), from `result` and `extra`."""
+        if candidates is None:
+            candidates = self.score(brief, result.outputs)
+        chosen = [repaired(brief, c, self.catalog) for c in pick(candidates, brief.variants)]
+        sampled = len(result.outputs) + sum(len(r.outputs) for r in extra)
         return Draft(
             brief=brief,
-            variants=[c.item for c in chosen],
+            variants=[replace(c.item, score={**(c.item.score or {}), "candidates": sampled}) for c in chosen],
             generation_seconds=seconds,
             model=self.engine.model_name,
             request_id=result.request_id,
-            prompt_tokens=result.prompt_tokens,
-            completion_tokens=result.completion_tokens,
+            prompt_tokens=result.prompt_tokens + sum(r.prompt_tokens for r in extra),
+            completion_tokens=result.completion_tokens + sum(r.completion_tokens for r in extra),
             finish_reasons=[c.finish_reason for c in chosen],
         )
+
+    def score(self, brief: Brief, outputs: Sequence[SequenceOutput]) -> list[Candidate[Post]]:
+        judge = tone_judge() if self.quality.tone_judge else None
+        return score_outputs(brief, outputs, self.catalog, judge, brief_specifics(brief))
+
+    async def complete(
+        self, brief: Brief, result: GenerationResult, started: float, timeout_s: float | None = None
+    ) -> Draft:
+        """Adaptive best-of-n: when fewer candidates than variants keep every specific (and contradict
+        none, invent no name), sample one more batch, up to `quality.max_candidates` in all, then
+        finish. Why one batch of the rest rather than rounds: each round costs a full decode, and
+        the draft p50 on vLLM may grow at most 1.5x (bench/bestof.py measures it)."""
+        candidates = self.score(brief, result.outputs)
+        extra: list[GenerationResult] = []
+        room = self.quality.max_candidates - len(result.outputs)
+        if sum(c.meets for c in candidates) < brief.variants and room > 0:
+            first = self.request_for(brief, None, timeout_s)
+            seed = None if brief.seed is None else (brief.seed + 7919) % 2**32
+            more = replace(
+                first, params=replace(first.params, seed=seed), n=min(room, 2 * len(result.outputs))
+            )
+            extra.append(await generate(self.engine, more))
+            candidates += self.score(brief, extra[-1].outputs)
+        return self.finish(brief, result, time.perf_counter() - started, candidates, extra)
 
     async def stream(
         self, brief: Brief, request_id: str | None = None, timeout_s: float | None = None
@@ -152,7 +187,7 @@ class DraftService:
                     if event.index < brief.variants:
                         yield DraftDelta(event.index, event.text)
                 else:
-                    yield self.finish(brief, event, time.perf_counter() - started)
+                    yield await self.complete(brief, event, started, timeout_s)
         finally:
             await events.aclose()  # type: ignore[attr-defined]
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.catalog import Catalog, Platform
+from bot.quality import hashtags as tag_rule
 from bot.quality.factguard import Guarded, guard
 from bot.voice import speak_as_we
 
@@ -212,9 +213,15 @@ def _camel(words: str) -> str:
 
 
 def normalise_hashtags(
-    text: str, platform: Platform, enabled: bool, candidates: list[str]
+    text: str,
+    platform: Platform,
+    enabled: bool,
+    candidates: list[str],
+    preferred: Sequence[str] = (),
 ) -> tuple[str, list[str]]:
-    """Fit the platform's hashtag norm: drop extras whole (trailing block first), add missing ones."""
+    """Fit the platform's hashtag norm: drop extras whole (trailing block first), add missing ones,
+    `preferred` (the brand kit's tags) before `candidates`."""
+    candidates = [*(p.lstrip("#") for p in preferred), *candidates]
     body, trailing = split_trailing_hashtags(text)
     inline = ["#" + t for t in HASHTAG.findall(body)]
     low, high = (platform.hashtags.min, platform.hashtags.max) if enabled else (0, 0)
@@ -293,6 +300,29 @@ def topic_keywords(topic: str, limit: int = 4) -> list[str]:
     return list(dict.fromkeys(words))[:limit]
 
 
+def drop_unfit_tags(text: str, vocabulary: frozenset[str]) -> str:
+    """Tags outside the rule (bot.quality.hashtags) go: whole from a tag line; inside a sentence the
+    word stays without its '#', unless it is unfit for a brand."""
+
+    def one(match: re.Match[str]) -> str:
+        problem = tag_rule.tag_problem(match.group(0), vocabulary)
+        if problem is None:
+            return match.group(0)
+        return "" if problem.startswith("unfit") else match.group(1)
+
+    lines = []
+    for line in text.split("\n"):
+        if line.lstrip().startswith("#") and not HEADING_LINE.match(line):
+            kept = [t for t in line.split() if not HASHTAG.fullmatch(t) or tag_rule.fit(t, vocabulary)]
+            lines.append(" ".join(kept))
+        else:
+            lines.append(re.sub(r"[ \t]{2,}", " ", HASHTAG.sub(one, line)))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+HEADING_LINE = re.compile(r"^\s*#{2,}\s")
+
+
 def count_words(text: str) -> int:
     return len(text.split())
 
@@ -318,6 +348,7 @@ def finalize(
     ran_out_of_tokens: bool = False,
     sources: Sequence[str | None] | None = None,
     brand_voice: bool = False,
+    preferred: Sequence[str] = (),
 ) -> Post:
     """`topic` (the brief's prompt) and the industry's terminology supply hashtags when too few.
 
@@ -327,15 +358,21 @@ def finalize(
     """
     platform = catalog.platforms[platform_key]
     # What the model said, less debris, loops, invented specifics and (for a brand) the persona.
-    text = collapse_repetition(strip_debris(raw))
-    guarded = guard(text, sources) if sources is not None else Guarded(text, (), False)
+    text = tag_rule.strip_markup(collapse_repetition(strip_debris(raw)))
+    terminology = catalog.industries[industry].terminology if industry else []
+    names = [p.display_name for p in catalog.platforms.values()]  # "Instagram" is no invention
+    known = "\n".join([*(s for s in sources or () if s), *terminology, *names])
+    guarded = guard(text, sources, known) if sources is not None else Guarded(text, (), False)
     text = speak_as_we(guarded.text) if brand_voice else guarded.text
     # Its form: clean tag lines, then an ending, before the norm counts the tags the ending kept.
-    text = clean_hashtag_lines(text)
+    vocabulary = tag_rule.vocabulary([topic, *(sources or ()), *terminology])
+    text = drop_unfit_tags(clean_hashtag_lines(text), vocabulary)
     text, repaired = close_ending(text, ran_out_of_tokens)
     # The platform's rules: the hashtag norm, then the limit (which closes any cut it makes).
-    candidates = topic_keywords(topic) + (catalog.industries[industry].terminology if industry else [])
-    text, _ = normalise_hashtags(text, platform, hashtags, candidates)
+    candidates = [
+        c for c in topic_keywords(topic) + terminology if tag_rule.fit("#" + _camel(c), vocabulary)
+    ]
+    text, _ = normalise_hashtags(text, platform, hashtags, candidates, preferred)
     text, truncated, cut_repaired = fit_limit(text, platform.char_limit)
     text, settled = settle_ending(text)
     # One check of what a finished draft is; any other (no sentence left, say) is rejected, so

@@ -86,10 +86,25 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_specifics(args: argparse.Namespace) -> int:
+    """Drafts keep what the brief says: kept, contradicted, invented names, tags (issue 18)."""
+    from bot.config import load_config
+    from training.specifics_eval import report, run_specifics_eval
+
+    config = load_config(args.app_config)
+    rows = run_specifics_eval(config, Path(args.report_dir), limit=args.limit)
+    print(report(rows, config.engine.backend, str(config.model.adapter)).split("## Drafts")[0].rstrip())
+    print(f"\nreport: {Path(args.report_dir) / 'specifics_report.md'}")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from training.evaluate import EvalSettings, run_eval
     from training.report import markdown
     from training.trainer_config import load_train_config
+
+    if args.specifics:
+        return cmd_eval_specifics(args)
 
     cfg = load_train_config(args.config)
     settings = EvalSettings(
@@ -192,6 +207,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ev.add_argument(
         "--all-briefs", action="store_true", help="every held-out brief, not only the short (≤ 90 chars) ones"
     )
+    ev.add_argument(
+        "--specifics",
+        action="store_true",
+        help="only the held-out briefs with specifics, through the default backend (issue 18)",
+    )
+    ev.add_argument("--app-config", help="the app config for --specifics (default: configs/default.yaml)")
     ev.set_defaults(func=_guard(cmd_eval))
 
     data = subparsers.add_parser("data", help="dataset tools")

@@ -79,6 +79,13 @@ class ModelScores:
     fragments: float = 0.0
     hashtag_valid_raw: float = 0.0
     hashtag_valid: float = 0.0
+    # issue 18, on the delivered draft: the brief's specifics kept (pooled), drafts keeping all of them,
+    # drafts contradicting one, drafts inventing a name, drafts with a tag outside the rule or raw markup
+    specifics_kept: float = 0.0
+    all_specifics_kept: float = 0.0
+    contradicted: float = 0.0
+    invented_names: float = 0.0
+    bad_hashtags: float = 0.0
     samples: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -167,6 +174,8 @@ def _row(
     predicted = classifier.predict([t for _, _, t in flat])
     pairs = [(r, d) for (r, _, _), d in zip(flat, delivered, strict=True)]
     m = metrics.mean
+    facts = [metrics.specifics_score(d, brief[r], catalog) for r, d in pairs]
+    stated = sum(f.total for f in facts)
     return ModelScores(
         label=label,
         platform_limit=m([metrics.within_limit(t, r.platform, catalog) for r, _, t in flat]),
@@ -188,6 +197,11 @@ def _row(
         fragments=m([metrics.is_fragment(d) for d in delivered]),
         hashtag_valid_raw=m([metrics.hashtag_lines_valid(t) for _, _, t in flat]),
         hashtag_valid=m([metrics.hashtag_lines_valid(d) for d in delivered]),
+        specifics_kept=sum(f.kept for f in facts) / stated if stated else 1.0,
+        all_specifics_kept=m([f.all_kept for f in facts]),
+        contradicted=m([f.contradicted > 0 for f in facts]),
+        invented_names=m([bool(f.invented_names) for f in facts]),
+        bad_hashtags=m([bool(f.bad_tags) for f in facts]),
         samples=[
             {"platform": r.platform, "tone": r.tone, "prompt": r.prompt, "draft": d}
             for r, d in pairs[:: max(1, len(pairs) // 8)][:8]

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from bot.brief import Brief
 from bot.catalog import Catalog
-from bot.postprocess import ends_complete
+from bot.postprocess import HASHTAG, ends_complete
 from bot.postprocess import hashtag_lines_valid as hashtag_lines_valid  # what a finished draft has
-from bot.quality import scoring, tone
+from bot.quality import hashtags, scoring, specifics, tone
+from bot.quality.bestof import known
 from bot.quality.factguard import invented
 from training.dataset import hashtag_count
 
@@ -74,3 +77,30 @@ def is_fragment(text: str) -> bool:
 
 def mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
+
+
+@dataclass(frozen=True)
+class SpecificsScore:
+    """What one delivered draft does with its brief's specifics (issue 18)."""
+
+    kept: int
+    total: int
+    contradicted: int
+    invented_names: tuple[str, ...]
+    bad_tags: tuple[str, ...]  # hashtags outside the rule, and "markup" where markdown shows raw
+
+    @property
+    def all_kept(self) -> bool:
+        return self.kept == self.total
+
+
+def specifics_score(text: str, brief: Brief, catalog: Catalog) -> SpecificsScore:
+    terminology = catalog.industries[brief.industry].terminology if brief.industry else []
+    given = specifics.brief_specifics(brief)
+    result = specifics.check(text, given, known(brief, catalog))
+    vocabulary = hashtags.vocabulary([*specifics.brief_fields(brief), *terminology])
+    tags = ["#" + t for t in HASHTAG.findall(text)]
+    bad = hashtags.bad_tags(tags, vocabulary) + (["markup"] if hashtags.has_markup(text) else [])
+    return SpecificsScore(
+        len(result.kept), len(given), len(result.contradicted), result.invented_names, tuple(bad)
+    )

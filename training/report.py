@@ -7,6 +7,11 @@ from pathlib import Path
 from typing import Any
 
 ROWS = [
+    ("specifics_kept", "Brief's specifics kept (delivered, pooled)", "{:.1%}", "higher"),
+    ("all_specifics_kept", "Drafts keeping every specific (delivered)", "{:.1%}", "higher"),
+    ("contradicted", "Drafts contradicting a specific (delivered)", "{:.1%}", "lower"),
+    ("invented_names", "Drafts inventing a name (delivered)", "{:.1%}", "lower"),
+    ("bad_hashtags", "Drafts with a tag outside the rule or raw markup (delivered)", "{:.1%}", "lower"),
     ("key_terms", "Key-term coverage (delivered draft)", "{:.1%}", "higher"),
     ("key_terms_raw", "Key-term coverage (raw model text)", "{:.1%}", "higher"),
     ("invented", "Drafts with invented specifics (delivered)", "{:.1%}", "lower"),

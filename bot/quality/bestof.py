@@ -7,12 +7,14 @@ from; two near-copies of the best candidate offer no choice.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from bot.postprocess import Post, ends_complete, finalize, strip_debris
 from bot.quality import scoring
+from bot.quality.repair import restore
+from bot.quality.specifics import FactCheck, Specific, brief_fields, brief_specifics, check, known_text
 
 if TYPE_CHECKING:
     from bot.brief import Brief
@@ -31,6 +33,12 @@ class Candidate(Generic[T]):
     total: float
     rejected: bool = False
     finish_reason: str = "stop"
+    facts: FactCheck | None = None  # what it does with the brief's specifics (None: not checked)
+
+    @property
+    def meets(self) -> bool:
+        """The requirement (issue 18): finished, keeps every specific, contradicts none, invents no name."""
+        return not self.rejected and (self.facts is None or self.facts.ok)
 
 
 def _trigrams(text: str) -> set[tuple[str, ...]]:
@@ -43,15 +51,29 @@ def similarity(a: str, b: str) -> float:
     return len(ga & gb) / len(ga | gb) if ga and gb else float(a.strip() == b.strip())
 
 
-def rank_key(candidate: Candidate[T]) -> tuple[bool, float]:
-    """Best first: any candidate the fact guard did not reject, then the higher total."""
+def rank_key(candidate: Candidate[T]) -> tuple[bool, bool, int, int, float]:
+    """Best first: not rejected; meeting the requirement; then, where none does, keeping the most
+    (a contradiction counts as a missing fact and a wrong one); fewest invented names; the higher total.
+
+    Why a requirement rather than a seventh weight: a flash-sale post without its discount is no use
+    however well it scores on tone, so no total can buy back a dropped fact."""
+    facts = candidate.facts
+    lost = len(facts.missing) + len(facts.contradicted) if facts else 0
+    names = len(facts.invented_names) if facts else 0
+    return candidate.rejected, not candidate.meets, lost, names, -candidate.total
+
+
+def total_key(candidate: Candidate[T]) -> tuple[bool, float]:
+    """The ranking before issue 18 (not rejected, then the higher total): kept for comparisons."""
     return candidate.rejected, -candidate.total
 
 
-def pick(candidates: Sequence[Candidate[T]], k: int) -> list[Candidate[T]]:
+def pick(
+    candidates: Sequence[Candidate[T]], k: int, key: Callable[[Candidate[T]], Any] = rank_key
+) -> list[Candidate[T]]:
     """The k best candidates (rejected ones last), skipping near-copies of one already kept; where
     too few distinct ones exist, the best remaining fill up, so a request always gets k variants."""
-    ranked = sorted(candidates, key=rank_key)
+    ranked = sorted(candidates, key=key)
     kept: list[Candidate[T]] = []
     for cand in ranked:
         if len(kept) == k:
@@ -73,17 +95,63 @@ def sources(brief: Brief) -> list[str | None]:
 
 def deliver(brief: Brief, output: SequenceOutput, catalog: Catalog) -> Post:
     """The draft a user gets from one sampled output; eval calls this too, so the two cannot drift."""
+    return deliver_text(brief, output.text, catalog, ran_out_of_tokens=output.finish_reason == "length")
+
+
+def deliver_text(brief: Brief, text: str, catalog: Catalog, *, ran_out_of_tokens: bool = False) -> Post:
     return finalize(
-        output.text,
+        text,
         brief.platform,
         catalog,
         hashtags=brief.hashtags,
         industry=brief.industry,
         topic=brief.prompt,
-        ran_out_of_tokens=output.finish_reason == "length",
+        ran_out_of_tokens=ran_out_of_tokens,
         sources=sources(brief),
         brand_voice=not scoring.voice_allows_first_person(brief.brand_voice),
     )
+
+
+def repaired(brief: Brief, candidate: Candidate[Post], catalog: Catalog) -> Candidate[Post]:
+    """`candidate` with the brief's missing specifics restored in its own words (bot.quality.repair),
+    when that keeps more and breaks nothing; else the candidate as it was."""
+    facts = candidate.facts
+    if facts is None or facts.ok:
+        return candidate
+    text = restore(candidate.text, brief_fields(brief), facts)
+    if text is None:
+        return candidate
+    post = deliver_text(brief, text, catalog)
+    after = check(post.text, [*facts.kept, *facts.missing], known(brief, catalog))
+    before_lost = len(facts.missing) + len(facts.contradicted) + len(facts.invented_names)
+    after_lost = len(after.missing) + len(after.contradicted) + len(after.invented_names)
+    if post.rejected or after_lost >= before_lost:
+        return candidate
+    base = dict(candidate.item.score or {})
+    score = {**base, **facts_breakdown(after), "restored": [s.text for s in facts.missing if s in after.kept]}
+    score["missing_before_repair"] = [s.text for s in facts.missing]
+    return replace(candidate, item=replace(post, score=score), text=post.text, facts=after)
+
+
+def known(brief: Brief, catalog: Catalog) -> str:
+    """Every text that may name things in a draft of `brief`: its fields and its industry's terminology."""
+    terminology = catalog.industries[brief.industry].terminology if brief.industry else []
+    return known_text(brief, [*terminology, *catalog_names(catalog)])
+
+
+def catalog_names(catalog: Catalog) -> list[str]:
+    """Names the catalogue gives: a draft may say "Instagram" or "LinkedIn" without inventing them."""
+    return [p.display_name for p in catalog.platforms.values()]
+
+
+def facts_breakdown(facts: FactCheck) -> dict[str, object]:
+    """The score breakdown's account of the brief's specifics: what was missing, what was changed."""
+    return {
+        "specifics_kept": f"{len(facts.kept)}/{len(facts.kept) + len(facts.missing)}",
+        "missing": [s.text for s in facts.missing],
+        "contradicted": [f"{s.text} -> {said}" for s, said in facts.contradicted],
+        "invented_names": list(facts.invented_names),
+    }
 
 
 def score_outputs(
@@ -91,8 +159,12 @@ def score_outputs(
     outputs: Sequence[SequenceOutput],
     catalog: Catalog,
     judge: ToneClassifier | None,
+    specifics: Sequence[Specific] | None = None,
 ) -> list[Candidate[Post]]:
-    """Post-process and score every candidate the engine sampled for one brief."""
+    """Post-process and score every candidate the engine sampled for one brief; each is checked
+    against the brief's specifics (`specifics`, else extracted here)."""
+    given = brief_specifics(brief) if specifics is None else specifics
+    names_from = known(brief, catalog)
     posts = [deliver(brief, out, catalog) for out in outputs]
     agreement = judge.agreement([p.text for p in posts], brief.tone) if judge else [None] * len(posts)
     typical = catalog.platforms[brief.platform].typical_words
@@ -109,6 +181,9 @@ def score_outputs(
             tone_agreement=tone,
             voice=brief.brand_voice,
         )
-        scored = replace(post, score=breakdown.as_dict())
-        candidates.append(Candidate(scored, post.text, breakdown.total, post.rejected, out.finish_reason))
+        facts = check(post.text, given, names_from)
+        scored = replace(post, score={**breakdown.as_dict(), **facts_breakdown(facts)})
+        candidates.append(
+            Candidate(scored, post.text, breakdown.total, post.rejected, out.finish_reason, facts)
+        )
     return candidates

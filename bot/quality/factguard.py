@@ -3,15 +3,18 @@ numbers) and remove the ones that neither the brief, the voice, the audience nor
 
 Why regular expressions rather than an NER model: the specifics that hurt a marketer ("$49m",
 "Monday, May 7th", "@HealthierLiving") have a surface form; a tagger would add a model load and
-still miss "$49m". Names without such a form (an invented brand, a person) are not caught here; the
-prompt and the training data carry that rule instead.
+still miss "$49m". Names without such a form (an invented brand, a person, a city) and restated
+facts that contradict the brief ("Four days" for a 48-hour sale) come from bot.quality.specifics.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from bot.quality.specifics import Specific as BriefSpecific
+from bot.quality.specifics import check, extract
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = (
@@ -146,16 +149,33 @@ def _sentences(line: str) -> list[str]:
     return [s for s in SENTENCE_BREAK.split(line) if s.strip()]
 
 
-def guard(text: str, sources: Iterable[str | None]) -> Guarded:
-    """Drop each sentence that states an invented specific (a hashtag line loses just the token).
+def _wrong(sentence: str, given: Sequence[BriefSpecific], known: str | None) -> list[str]:
+    """What a sentence gets wrong beyond invented digits: a contradicted specific ("Four days" for a
+    48-hour sale, number words included) or a name nobody gave ("Tokyo")."""
+    if known is None:
+        return []
+    result = check(sentence, given, known)
+    return [said for _, said in result.contradicted] + list(result.invented_names)
+
+
+def guard(text: str, sources: Iterable[str | None], known: str | None = None) -> Guarded:
+    """Drop each sentence that states an invented specific (a hashtag line loses just the token), and,
+    given `known` (every text that may name things), each that contradicts the brief's specifics or
+    names what nobody gave.
 
     Why the whole sentence: deleting only "$49m" from "Raised $49m last year." leaves a broken sentence.
     """
     sources = list(sources)
     allowed = Allowed.from_sources(sources)
+    given = [spec for src in sources if src for spec in extract(src)] if known is not None else []
     removed: list[str] = []
     out_lines: list[str] = []
     for line in text.split("\n"):
+        if not line.lstrip().startswith("#"):
+            wrong = [w for sentence in _sentences(line) for w in _wrong(sentence, given, known)]
+            if wrong:
+                removed.extend(wrong)
+                line = " ".join(s.strip() for s in _sentences(line) if not _wrong(s, given, known))
         bad = [s for s in find_specifics(line) if not allowed.permits(s)]
         if not bad:
             out_lines.append(line)

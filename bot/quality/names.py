@@ -22,8 +22,9 @@ PLACE = re.compile(rf"\b(?:in|at|near|across|around|visit|visiting|downtown|to)\
 QUOTED = re.compile(r"[\"“]([A-Z][^\"”\n]{1,40})[\"”]")
 # Title-case words too common to be a name (lowercase frequency in pyspellchecker's English list).
 COMMON = 20_000
-# A sentence's first word is a name only when it is rare (Tokyo 310, Chicago 957; Launching 6,600).
-RARE = 1_000
+# A sentence's first word is a name only when the word list lacks it ("Glowly", "Instagram"): openers
+# the list knows are rare too ("Revamp" 237, "Psst" 50, "Tokyo" 310), so rarity cannot tell them apart.
+RARE = 1
 # fmt: off
 NEVER = frozenset((
     "i", "we", "our", "us", "you", "your", "monday", "tuesday", "wednesday", "thursday", "friday",
@@ -149,7 +150,7 @@ def invented_names(draft: str, known: str) -> list[str]:
         unknown = [
             w for w in words if w not in given and not _never(w) and w not in ("of", "de", "la", "the")
         ]
-        if unknown and any(frequency(w) < (RARE if start else COMMON) or frequency(w) == 0 for w in unknown):
+        if unknown and any(frequency(w) < (RARE if start else COMMON) for w in unknown):
             out.append(_possessive(run))
     out += swapped_modifiers(body, known)
     return list(dict.fromkeys(out))

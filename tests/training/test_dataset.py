@@ -88,7 +88,7 @@ CHECKER_GAPS: dict[str, str] = {
     "train/fomo.jsonl:72": "'Lending Day Oct 10': the month abbreviation joins the name",
     "train/professional.jsonl:20": "'v5.0 release' is read as the count '0 release'",
     "train/fomo.jsonl:45": "the brief's '11-2' (a time range) contradicts the post's '11am–2pm'",
-    "train/fomo.jsonl:65": "two dates of the brief ('Aug 19', 'September') are read as contradicting each other",
+    "train/fomo.jsonl:65": "two dates of the brief ('Aug 19', 'September') read as contradicting each other",
 }
 
 

@@ -85,5 +85,5 @@ def test_saved_candidates_load_back(tmp_path: Path) -> None:
     assert records == [SALE]
     assert [(o.text, o.finish_reason) for o in outputs[0]] == [(KEEPS, "stop"), (DROPS, "length")]
     (tmp_path / "bad.jsonl").write_text('{"record": {}}\n')
-    with pytest.raises(DatasetError, match="bad.jsonl"):
+    with pytest.raises(DatasetError, match=r"bad\.jsonl"):
         load_candidates(tmp_path / "bad.jsonl")

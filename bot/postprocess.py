@@ -369,9 +369,7 @@ def finalize(
     text = drop_unfit_tags(clean_hashtag_lines(text), vocabulary)
     text, repaired = close_ending(text, ran_out_of_tokens)
     # The platform's rules: the hashtag norm, then the limit (which closes any cut it makes).
-    candidates = [
-        c for c in topic_keywords(topic) + terminology if tag_rule.fit("#" + _camel(c), vocabulary)
-    ]
+    candidates = [c for c in topic_keywords(topic) + terminology if tag_rule.fit("#" + _camel(c), vocabulary)]
     text, _ = normalise_hashtags(text, platform, hashtags, candidates, preferred)
     text, truncated, cut_repaired = fit_limit(text, platform.char_limit)
     text, settled = settle_ending(text)

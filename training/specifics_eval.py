@@ -56,6 +56,7 @@ class SpecificsRow:
     fragments: float
     within_limit: float
     candidates: float  # mean candidates sampled per draft
+    restored: int  # drafts whose missing specifics the repair put back in the brief's words
     seconds: float
     samples: list[dict[str, Any]] = field(default_factory=list)
 
@@ -68,6 +69,7 @@ def score_rows(
     candidates: list[int],
     seconds: float,
 ) -> SpecificsRow:
+    restored = [bool((p.score or {}).get("restored")) for p in posts]
     scores = [metrics.specifics_score(p.text, b, catalog) for b, p in zip(briefs, posts, strict=True)]
     m = metrics.mean
     stated = sum(s.total for s in scores)
@@ -91,6 +93,7 @@ def score_rows(
             [metrics.within_limit(p.text, b.platform, catalog) for b, p in zip(briefs, posts, strict=True)]
         ),
         candidates=m([float(c) for c in candidates]),
+        restored=sum(restored),
         seconds=round(seconds, 1),
         samples=[
             {
@@ -102,6 +105,7 @@ def score_rows(
                 "contradicted": s.contradicted,
                 "invented_names": list(s.invented_names),
                 "bad_tags": list(s.bad_tags),
+                "restored": list((p.score or {}).get("restored", [])),
             }
             for b, p, s in zip(briefs, posts, scores, strict=True)
         ],
@@ -154,6 +158,7 @@ FIGURES = [
     ("fragments", "Cut fragments", "{:.1%}", "no worse"),
     ("within_limit", "Within the platform limit", "{:.1%}", "no worse"),
     ("candidates", "Candidates sampled per draft (mean)", "{:.1f}", ""),
+    ("restored", "Drafts whose missing specifics the repair restored", "{}", ""),
     ("seconds", "Seconds for the set (batched)", "{:.0f}", ""),
 ]
 
@@ -180,6 +185,8 @@ def report(rows: list[SpecificsRow], backend: str, model: str) -> str:
             notes += f", {s['contradicted']} contradicted"
         if s["invented_names"]:
             notes += f", invented {', '.join(s['invented_names'])}"
+        if s.get("restored"):
+            notes += f", restored {', '.join(s['restored'])}"
         if s["bad_tags"]:
             notes += f", tags outside the rule: {' '.join(s['bad_tags'])}"
         lines += [

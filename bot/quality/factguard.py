@@ -60,7 +60,6 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 HARMLESS = re.compile(r"\b24/7\b|\b365\b|\b1:1\b|\b360\b")  # idioms, not facts
 DIGITS = re.compile(r"\d+")
-THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # the separator in "1,450"
 WORD = re.compile(r"[a-z]+")
 
 
@@ -103,8 +102,7 @@ class Allowed:
         tokens = {
             s.text.lower().rstrip(".,") for s in find_specifics(text) if s.kind in ("handle", "url", "email")
         }
-        # "$1,450" in the brief allows "$1,450" (read as 1450) in the draft, not only "1" and "450"
-        digits = set(DIGITS.findall(text)) | set(DIGITS.findall(THOUSANDS.sub("", text)))
+        digits = set(DIGITS.findall(text)) | set(DIGITS.findall(re.sub(r"(?<=\d),(?=\d{3})", "", text)))
         return cls(frozenset(digits), frozenset(words), frozenset(tokens))
 
     def permits(self, specific: Specific) -> bool:

@@ -63,7 +63,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         rf"(?P<cur>[$€£])\s?(?P<a>{_NUM})\s?(?:-|–|to)\s?[$€£]?\s?(?P<b>{_NUM})(?![\d%])", re.I)),
     ("duration_range", re.compile(rf"\b(?P<a>\d+)\s?(?:-|–|to)\s?(?P<b>\d+)[\s-]?{_UNIT}", re.I)),
     ("duration_pair", re.compile(
-        rf"\b(?P<first>(?P<a>{_NUM})[\s-]?{_UNIT})\s+(?:down |up )?to\s+(?P<b>{_NUM})\b"
+        rf"\b(?P<first>(?P<a>{_NUM})[\s-]?{_UNIT})\s+(?:down |up )?to\s+(?:just |only )?(?P<b>{_NUM})\b"
         rf"(?![\s-]*(?:%|percent|{_MER}|:|\w))",
         re.I)),
     ("number_range", re.compile(r"(?<![\w/.$€£])(?P<a>\d+)\s?[-–]\s?(?P<b>\d+)(?![\w/%.-])")),

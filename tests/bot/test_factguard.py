@@ -135,3 +135,10 @@ def test_tags_over_the_norm_leave_no_stray_words(catalog: Catalog) -> None:
 def test_a_sentence_after_leading_tags_is_kept(catalog: Catalog) -> None:
     text = _final(catalog, "#Aroma #Beans Great coffee, come by", "coffee", platform="instagram")
     assert "Great coffee, come by" in text
+
+
+def test_a_brief_price_with_thousands_separators_is_allowed() -> None:
+    brief = "Condo listed at $425,000 near the lake"
+    text = "Listed at $425,000. Come and see it."
+    assert guard(text, [brief]).text == text
+    assert invented("Now $425000 only.", [brief]) == []

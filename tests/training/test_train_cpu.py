@@ -163,7 +163,8 @@ def test_eval_reports_base_vs_adapter(trained: TrainResult, workdir: Path, catal
     assert [m["prompt_format"] for m in summary["models"]] == ["full", "compact", "compact", "compact"]
     base, *_, best = summary["models"]
     assert base["prompt_tokens"] > 2 * best["prompt_tokens"]  # the compact header is much shorter
-    for key in ("key_terms", "invented", "first_person", "fragments", "hashtag_valid"):
+    for key in ("key_terms", "invented", "first_person", "fragments", "hashtag_valid", "specifics_kept",
+                "all_specifics_kept", "contradicted", "invented_names", "bad_hashtags"):  # fmt: skip
         assert 0.0 <= best[key] <= 1.0
     assert best["fragments"] == 0.0  # post-processing guarantees complete endings
     text = (report / "eval_report.md").read_text()

@@ -113,6 +113,7 @@ def test_by_just_one_day_contradicts_ten_to_three() -> None:
     assert {s.value for s, _ in result.contradicted} == {"10 day", "3 day"}
     assert {said for _, said in result.contradicted} == {"one day"}
     assert check("Month-end close in 3 days instead of 10 days.", spec, "software").ok
+    assert check("We cut month-end close from 10 days to just three.", spec, "software").ok
 
 
 def test_open_house_day_and_time() -> None:

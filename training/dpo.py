@@ -122,12 +122,14 @@ def run_dpo(
     dataset = Dataset.from_list([to_preference(r, catalog, cfg) for r in pairs])
     run_dir = cfg.path(cfg.run_dir) / "dpo"
     logger = artifacts.LossLogger(run_dir, echo=False)
+    # as for SFT: a shared CPU's speed is unknown, so stop cleanly at time_budget_s or <run_dir>/dpo/STOP
+    budget = artifacts.TimeBudget(cfg.time_budget_s, run_dir / "STOP")
     trainer = DPOTrainer(
         model=model,
         args=DPOConfig(**dpo_config_kwargs(cfg, bf16=choices["bf16"], optim=choices["optim"])),
         train_dataset=dataset,
         processing_class=tokenizer,
-        callbacks=[logger],
+        callbacks=[logger, budget],
     )
     started = time.perf_counter()
     output = trainer.train()
@@ -153,6 +155,7 @@ def run_dpo(
             "first_loss": rows[0]["loss"] if rows else None,
             "last_loss": rows[-1]["loss"] if rows else None,
             "train_seconds": round(seconds, 1),
+            "stopped_early_at": budget.stopped_at,  # time budget or STOP file, else None
         },
     }
     artifacts.write_metadata(out_dir, meta)

@@ -44,6 +44,14 @@ def test_facts_the_brief_voice_or_cta_gave_are_kept() -> None:
     assert guard(text, sources).text == text
 
 
+def test_a_brief_figure_with_thousands_separators_may_be_restated() -> None:
+    """ "$1,450" in the brief once allowed only "1" and "450", so the guard cut the draft's "$1,450"."""
+    sources = ["Parkside Flats: 1-bed from $1,450, 10,000 happy tenants"]
+    text = "1-beds from $1,450. Join 10,000 happy tenants."
+    assert invented(text, sources) == []
+    assert [s.text for s in invented("1-beds from $1,550.", sources)] == ["$1,550"]
+
+
 def test_guard_drops_the_sentence_not_a_word() -> None:
     out = guard("Our soup is back. It launched on May 7th for $4. Come taste it!", ["seasonal soup"])
     assert out.text == "Our soup is back. Come taste it!"

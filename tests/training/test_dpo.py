@@ -84,3 +84,16 @@ def test_a_file_without_pairs_is_refused(tmp_path: Path, catalog: Catalog) -> No
     sft.write_text(json.dumps({**PAIRS[0], "text": "x", "chosen": None, "rejected": None}) + "\n")
     with pytest.raises(DatasetError, match="no preference pairs"):
         load_pairs([sft], catalog)
+
+
+def test_a_stop_file_ends_dpo_cleanly(tmp_path: Path, catalog: Catalog) -> None:
+    """On a shared CPU a DPO run must be stoppable like SFT, and still save what it learned."""
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps(p) + "\n" for p in PAIRS))
+    cfg = _cfg(tmp_path)
+    (tmp_path / "run" / "dpo").mkdir(parents=True)
+    (tmp_path / "run" / "dpo" / "STOP").touch()
+    result = run_dpo(cfg, [pairs], catalog=catalog)
+    assert result.steps == 1  # of 4 planned
+    assert result.metadata["metrics"]["stopped_early_at"] == 1
+    assert (result.adapter_dir / "adapter_model.safetensors").is_file()

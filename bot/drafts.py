@@ -36,6 +36,7 @@ class Draft:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     finish_reasons: list[str] = field(default_factory=list)
+    backend: str = ""  # the engine backend that wrote it (a hand-off engine serves on two)
 
     @property
     def post(self) -> Post:
@@ -130,6 +131,7 @@ class DraftService:
             prompt_tokens=result.prompt_tokens,
             completion_tokens=result.completion_tokens,
             finish_reasons=[c.finish_reason for c in chosen],
+            backend=result.backend or self.engine.backend,
         )
 
     async def stream(

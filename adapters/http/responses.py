@@ -45,6 +45,7 @@ class GenerateTextResponse(TypedDict):
     hashtags: NotRequired[list[str]]
     variants: NotRequired[list[Post]]
     model: NotRequired[str]
+    backend: NotRequired[Annotated[str, Field(description="the engine backend that wrote it")]]
     request_id: NotRequired[str]
     draft_id: NotRequired[Annotated[str, Field(description="the stored draft (see /v1/drafts)")]]
     parent_id: NotRequired[Annotated[str, Field(description="remixes only: the draft it came from")]]
@@ -97,6 +98,17 @@ class Ready(TypedDict):
     ready: bool
     status: EngineStatus
     model: str | None
+    backend: NotRequired[Annotated[str, Field(description="the engine backend serving new requests")]]
+    handoff: NotRequired[
+        Annotated[
+            Literal["warming", "target", "restarting", "fallback"],
+            Field(
+                description="with the hand-off: warming (vLLM starting, transformers serves), target "
+                "(vLLM serves), restarting (vLLM coming back, transformers serves), fallback"
+            ),
+        ]
+    ]
+    target: NotRequired[Annotated[str, Field(description="with the hand-off: the backend taking over")]]
 
 
 class CatalogEntry(TypedDict):
@@ -136,6 +148,7 @@ class StoredDraft(TypedDict):
     platform_limit: NotRequired[int]
     model: str
     adapter: NotRequired[str | None]
+    backend: NotRequired[str | None]
     generation_time: str
     created_at: Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 

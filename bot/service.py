@@ -123,8 +123,7 @@ class BotService:
 
     async def warm_up(self, engine: Engine) -> None:
         """One draft through the real path on `engine` before it takes traffic; /ready waits for it."""
-        drafts = DraftService.build(engine, self.catalog, self.config)
-        await drafts.create(drafts.brief(WARM_BRIEF))
+        await warm_draft(engine, self.catalog, self.config)
 
     def get(self) -> DraftService:
         """The live DraftService, or the error a front door should answer with."""
@@ -179,6 +178,12 @@ async def start_handoff(config: AppConfig, start_target: Loader, warm: Warm | No
 
     fast = await start_engine(None, config.engine, config.model)
     return await HandoffEngine(fast, start_target, target_backend="vllm", warm=warm).start()
+
+
+async def warm_draft(engine: Engine, catalog: Catalog, config: AppConfig) -> None:
+    """The warm-up: WARM_BRIEF drafted on `engine` the way a person's brief is."""
+    drafts = DraftService.build(engine, catalog, config)
+    await drafts.create(drafts.brief(WARM_BRIEF))
 
 
 async def warmed(engine: Engine, warm: Warm | None) -> Engine:

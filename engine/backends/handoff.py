@@ -62,9 +62,12 @@ class HandoffEngine:
         target_backend: str = "vllm",
         warm: Warm | None = None,
         poll_s: float = POLL_S,
+        owns_fast: bool = True,
     ) -> None:
-        """`target_backend` names the target in /health before it exists."""
+        """`target_backend` names the target in /health before it exists. The target is started here,
+        so it is stopped here; `fast` is stopped too unless `owns_fast` is off (a borrowed engine)."""
         self.fast = fast
+        self.owns_fast = owns_fast
         self.target_backend = target_backend
         self.target: Engine | None = None
         self.phase: Phase = "warming"
@@ -154,8 +157,12 @@ class HandoffEngine:
             self._follower.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._follower
+        for engine in (self.fast, self.target):
+            if engine is not None:
+                with contextlib.suppress(ValueError):
+                    engine.metrics.sinks.remove(self.metrics)
         errors: list[BaseException] = []
-        for engine in (self.target, self.fast):
+        for engine in (self.target, self.fast if self.owns_fast else None):
             if engine is None:
                 continue
             try:

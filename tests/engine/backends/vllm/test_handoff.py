@@ -1,6 +1,7 @@
 """The hand-off under load, on a real vLLM child: drafts stream through the sidecar without a pause
-while the child starts and becomes ready, while it is killed in the middle of a draft, and while it
-restarts. Not one request fails, and every draft names the engine (backend) that wrote it.
+while the child starts and becomes ready, while it is killed in the middle of a draft, while it
+restarts, and while an adapter swap restarts it. Not one request fails, and every draft names the
+engine (backend) that wrote it.
 
 The fast engine is the session's transformers engine (borrowed, so the hand-off leaves it running);
 the target is its own vLLM child (the session's server must not be killed).
@@ -23,6 +24,7 @@ from bot.catalog import Catalog
 from bot.config import AppConfig
 from bot.service import warm_draft
 from engine.backends.handoff import HandoffEngine
+from engine.backends.merged import MARKER
 from engine.backends.transformers.async_engine import AsyncEngine
 from engine.backends.vllm import VllmEngine
 from engine.config import ModelConfig
@@ -34,6 +36,7 @@ pytestmark = [pytest.mark.vllm, needs_vllm]
 
 BRIEF = {"prompt": "Our gym opens at 5am", "platform": "linkedin", "tone": "professional", "stream": True}
 STREAMS = 3  # drafts in flight at any moment
+ADAPTER = "training/lora/postpulse-smollm2"
 
 
 async def draft(client: aiohttp.ClientSession, url: str, length: int = SHORT) -> dict[str, Any]:
@@ -49,7 +52,8 @@ async def draft(client: aiohttp.ClientSession, url: str, length: int = SHORT) ->
 async def test_drafts_never_fail_while_vllm_starts_dies_and_restarts(
     app_config: AppConfig, catalog: Catalog, engine: AsyncEngine, base_model: ModelConfig, tmp_path: Path
 ) -> None:
-    config = tuned(app_config, http={"rate_limit_per_minute": 0})
+    # A generous deadline: on a loaded 2-core box a draft run again on transformers must not time out.
+    config = tuned(app_config, engine={"request_timeout_s": 900}, http={"rate_limit_per_minute": 0})
     vllm = VllmEngine(base_model, vllm_limits(tmp_path, restart_backoff_s=0.2))
     warm = functools.partial(warm_draft, catalog=catalog, config=config)
     handoff = HandoffEngine(engine, vllm.start, target_backend="vllm", warm=warm, owns_fast=False)
@@ -83,7 +87,7 @@ async def test_drafts_never_fail_while_vllm_starts_dies_and_restarts(
             assert facts["handoff"]["phase"] == "target" and facts["handoff"]["handoffs"] == 1
 
             # A draft that starts on vLLM, killed in its middle: it finishes, on transformers.
-            async with client.post(srv.url + "/generate-text", json={**BRIEF, "max_length": 150}) as resp:
+            async with client.post(srv.url + "/generate-text", json={**BRIEF, "max_length": 48}) as resp:
                 assert resp.status == 200
                 await resp.content.readline()  # generation is under way, on vLLM
                 assert vllm.proc is not None
@@ -104,6 +108,16 @@ async def test_drafts_never_fail_while_vllm_starts_dies_and_restarts(
             assert vllm.restarts == 1 and handoff.handoffs == 2
             after_restart = await draft(client, srv.url)
             assert after_restart["event"] == "done" and after_restart["body"]["backend"] == "vllm"
+
+            # An adapter swap restarts the child on the shipped adapter (merged): the same hand-off.
+            swap = asyncio.create_task(vllm.swap_adapter(base_model.model_copy(update={"adapter": ADAPTER})))
+            assert await handoff.wait_for("restarting", "fallback") == "restarting"
+            await swap
+            assert await handoff.wait_for("target", "fallback") == "target"
+            assert vllm.model_dir is not None and (vllm.model_dir / MARKER).is_file()
+            assert vllm.restarts == 2 and handoff.handoffs == 3
+            after_swap = await draft(client, srv.url)
+            assert after_swap["event"] == "done" and after_swap["body"]["backend"] == "vllm"
         finally:
             stop.set()
             await asyncio.gather(*workers)

@@ -181,9 +181,18 @@ async def one_draft(client: aiohttp.ClientSession, side: Side, i: int) -> dict[s
     }
 
 
-async def series(client: aiohttp.ClientSession, side: Side, start: int, drafts: int) -> dict[str, Any]:
-    """The first draft, then `drafts` more: the first against the p50 of the rest."""
-    rows = [await one_draft(client, side, start + k) for k in range(drafts + 1)]
+async def series(
+    client: aiohttp.ClientSession, side: Side, start: int, drafts: int, until: str | None = None
+) -> dict[str, Any]:
+    """The first draft, then `drafts` more: the first against the p50 of the rest. `until`: stop early
+    (after at least three) once /ready says that backend serves (the hand-off moved on)."""
+    rows: list[dict[str, Any]] = []
+    for k in range(drafts + 1):
+        if until is not None and len(rows) >= 3:
+            ready = await get_ready(client, side) or {}
+            if ready.get("backend") == until:
+                break
+        rows.append(await one_draft(client, side, start + k))
     first, rest = rows[0]["seconds"], [r["seconds"] for r in rows[1:]]
     p50 = statistics.median(rest)
     return {
@@ -191,6 +200,7 @@ async def series(client: aiohttp.ClientSession, side: Side, start: int, drafts: 
         "next_p50_s": round(p50, 2),
         "ratio": round(first / p50, 2),
         "backends": sorted({r["backend"] for r in rows}),
+        "count": len(rows),
         "drafts": rows,
     }
 
@@ -204,11 +214,11 @@ async def run_side(side: Side, drafts: int, limit_s: float, handoff: bool) -> di
             ready = await get_ready(client, side) or {}
             out["ready_body"] = ready
             out["memory_at_ready"] = side.memory()
-            out["after_ready"] = await series(client, side, 0, drafts)
+            out["after_ready"] = await series(client, side, 0, drafts, until="vllm" if handoff else None)
             out["first_draft_done_s"] = round(out["after_ready"]["drafts"][0]["at"], 1)
             if handoff:
                 out["vllm_serves_s"] = round(await wait_ready(client, side, "vllm", limit_s), 1)
-                out["after_handoff"] = await series(client, side, drafts + 1, drafts)
+                out["after_handoff"] = await series(client, side, 100, drafts)
             out["memory_serving"] = side.memory()
     finally:
         side.stop()
@@ -230,7 +240,7 @@ def table(before: dict[str, Any], after: dict[str, Any]) -> str:
     lines.append(
         f"{'first after /ready / p50 next':34} "
         f"{b['first_s']:>7.2f}/{b['next_p50_s']:.2f} s = {b['ratio']:.2f}x{'':>10} "
-        f"{a['first_s']:>7.2f}/{a['next_p50_s']:.2f} s = {a['ratio']:.2f}x {','.join(a['backends'])}"
+        f"{a['first_s']:>7.2f}/{a['next_p50_s']:.2f} s = {a['ratio']:.2f}x {','.join(a['backends'])} (n={a['count']})"
     )
     if "after_handoff" in after:
         h = after["after_handoff"]

@@ -240,7 +240,8 @@ def table(before: dict[str, Any], after: dict[str, Any]) -> str:
     lines.append(
         f"{'first after /ready / p50 next':34} "
         f"{b['first_s']:>7.2f}/{b['next_p50_s']:.2f} s = {b['ratio']:.2f}x{'':>10} "
-        f"{a['first_s']:>7.2f}/{a['next_p50_s']:.2f} s = {a['ratio']:.2f}x {','.join(a['backends'])} (n={a['count']})"
+        f"{a['first_s']:>7.2f}/{a['next_p50_s']:.2f} s = {a['ratio']:.2f}x "
+        f"{','.join(a['backends'])} (n={a['count']})"
     )
     if "after_handoff" in after:
         h = after["after_handoff"]

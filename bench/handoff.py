@@ -260,12 +260,14 @@ async def main_async(args: argparse.Namespace) -> int:
     after = Side("after", copy_tree(args.after, work / "after"), args.port + 1, work)
     results: dict[str, Any] = {}
     # --after-first: whatever else loads the machine early in the run weighs on the new code, not the old
-    for side in (after, before) if args.after_first else (before, after):
-        results[side.name] = await run_side(side, args.drafts, args.limit, handoff=side is after)
-    report = table(results["before"], results["after"])
-    print(report)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = Path(args.out or REPO / "bench" / "results" / f"handoff-{stamp}.json")
+    for side in (after, before) if args.after_first else (before, after):
+        results[side.name] = await run_side(side, args.drafts, args.limit, handoff=side is after)
+        partial = {"bench": "handoff", "partial": True, "load": os.getloadavg(), **results}
+        out.write_text(json.dumps(partial, indent=2) + "\n")  # a side measured is kept
+    report = table(results["before"], results["after"])
+    print(report)
     payload = {
         "bench": "handoff",
         "revisions": {"before": args.before, "after": args.after},

@@ -65,8 +65,8 @@ PRODUCTS = [
 STYLES = [
     ("linkedin", "professional"),
     ("instagram", "casual"),
-    ("twitter", "witty"),
-    ("facebook", "friendly"),
+    ("x", "witty"),
+    ("facebook", "persuasive"),
 ]
 
 

@@ -70,9 +70,12 @@ STYLES = [
 ]
 
 
+LENGTH = 150  # max_length of every draft (--length): the default a person gets
+
+
 def brief(i: int) -> dict[str, Any]:
     platform, tone = STYLES[i % len(STYLES)]
-    return {"prompt": PRODUCTS[i % len(PRODUCTS)], "platform": platform, "tone": tone}
+    return {"prompt": PRODUCTS[i % len(PRODUCTS)], "platform": platform, "tone": tone, "max_length": LENGTH}
 
 
 def copy_tree(rev: str, into: Path) -> Path:
@@ -254,6 +257,8 @@ def table(before: dict[str, Any], after: dict[str, Any]) -> str:
 
 
 async def main_async(args: argparse.Namespace) -> int:
+    global LENGTH
+    LENGTH = args.length
     work = Path(tempfile.mkdtemp(prefix="bench-handoff-"))
     load_before = os.getloadavg()
     before = Side("before", copy_tree(args.before, work / "before"), args.port, work)
@@ -272,6 +277,7 @@ async def main_async(args: argparse.Namespace) -> int:
         "bench": "handoff",
         "revisions": {"before": args.before, "after": args.after},
         "drafts_per_series": args.drafts + 1,
+        "max_length": args.length,
         "order": "after, before" if args.after_first else "before, after",
         "machine": {"cpus": os.cpu_count(), "load_at_start": load_before, "load_at_end": os.getloadavg()},
         "note": "2-core machine shared with other sessions: see the load averages",
@@ -288,6 +294,7 @@ def main() -> int:
     parser.add_argument("--before", default="e21da15", help="the commit before the hand-off")
     parser.add_argument("--after", default="HEAD")
     parser.add_argument("--drafts", type=int, default=10, help="drafts after the first in each series")
+    parser.add_argument("--length", type=int, default=LENGTH, help="max_length of each draft (150)")
     parser.add_argument("--port", type=int, default=8791)
     parser.add_argument("--limit", type=float, default=1500, help="seconds a side may take to be ready")
     parser.add_argument("--after-first", action="store_true", help="run the after side first")

@@ -180,10 +180,12 @@ async def start_handoff(config: AppConfig, start_target: Loader, warm: Warm | No
     return await HandoffEngine(fast, start_target, target_backend="vllm", warm=warm).start()
 
 
-async def warm_draft(engine: Engine, catalog: Catalog, config: AppConfig) -> None:
-    """The warm-up: WARM_BRIEF drafted on `engine` the way a person's brief is."""
+async def warm_draft(
+    engine: Engine, catalog: Catalog, config: AppConfig, brief: Mapping[str, Any] = WARM_BRIEF
+) -> None:
+    """The warm-up: `brief` drafted on `engine` the way a person's brief is."""
     drafts = DraftService.build(engine, catalog, config)
-    await drafts.create(drafts.brief(WARM_BRIEF))
+    await drafts.create(drafts.brief(brief))
 
 
 async def warmed(engine: Engine, warm: Warm | None) -> Engine:

@@ -22,7 +22,7 @@ import pytest
 
 from bot.catalog import Catalog
 from bot.config import AppConfig
-from bot.service import warm_draft
+from bot.service import WARM_BRIEF, warm_draft
 from engine.backends.handoff import HandoffEngine
 from engine.backends.merged import MARKER
 from engine.backends.transformers.async_engine import AsyncEngine
@@ -55,7 +55,9 @@ async def test_drafts_never_fail_while_vllm_starts_dies_and_restarts(
     # A generous deadline: on a loaded 2-core box a draft run again on transformers must not time out.
     config = tuned(app_config, engine={"request_timeout_s": 900}, http={"rate_limit_per_minute": 0})
     vllm = VllmEngine(base_model, vllm_limits(tmp_path, restart_backoff_s=0.2))
-    warm = functools.partial(warm_draft, catalog=catalog, config=config)
+    # The real warm-up path, shorter: this test is about the hand-off, not about warmth.
+    short = {**WARM_BRIEF, "max_length": 8}
+    warm = functools.partial(warm_draft, catalog=catalog, config=config, brief=short)
     handoff = HandoffEngine(engine, vllm.start, target_backend="vllm", warm=warm, owns_fast=False)
 
     async def load() -> HandoffEngine:
@@ -86,7 +88,14 @@ async def test_drafts_never_fail_while_vllm_starts_dies_and_restarts(
                 assert health.status == 200 and facts["backend"] == "vllm", facts
             assert facts["handoff"]["phase"] == "target" and facts["handoff"]["handoffs"] == 1
 
+            async def ready_while_restarting() -> tuple[int, dict[str, Any]]:
+                """/ready as soon as the hand-off has moved back (the child takes minutes to return)."""
+                assert await handoff.wait_for("restarting", "fallback") == "restarting"
+                async with client.get(srv.url + "/ready") as ready:
+                    return ready.status, await ready.json()
+
             # A draft that starts on vLLM, killed in its middle: it finishes, on transformers.
+            restarting = asyncio.create_task(ready_while_restarting())
             async with client.post(srv.url + "/generate-text", json={**BRIEF, "max_length": 32}) as resp:
                 assert resp.status == 200
                 await resp.content.readline()  # generation is under way, on vLLM
@@ -98,10 +107,8 @@ async def test_drafts_never_fail_while_vllm_starts_dies_and_restarts(
             assert killed["backend"] == "transformers" and killed["generated_text"].strip()
             assert handoff.failovers >= 1
 
-            assert await handoff.wait_for("restarting", "fallback") == "restarting"
-            async with client.get(srv.url + "/ready") as ready:
-                body = await ready.json()
-                assert ready.status == 200 and body["backend"] == "transformers", body
+            status, body = await restarting
+            assert status == 200 and body["backend"] == "transformers", body
             assert body["handoff"] == "restarting"
 
             assert await handoff.wait_for("target", "fallback") == "target"  # back, warmed again
@@ -110,9 +117,10 @@ async def test_drafts_never_fail_while_vllm_starts_dies_and_restarts(
             assert after_restart["event"] == "done" and after_restart["body"]["backend"] == "vllm"
 
             # An adapter swap restarts the child on the shipped adapter (merged): the same hand-off.
-            swap = asyncio.create_task(vllm.swap_adapter(base_model.model_copy(update={"adapter": ADAPTER})))
-            assert await handoff.wait_for("restarting", "fallback") == "restarting"
-            await swap
+            restarting = asyncio.create_task(ready_while_restarting())
+            await vllm.swap_adapter(base_model.model_copy(update={"adapter": ADAPTER}))
+            status, body = await restarting
+            assert status == 200 and body["backend"] == "transformers" and body["handoff"] == "restarting"
             assert await handoff.wait_for("target", "fallback") == "target"
             assert vllm.model_dir is not None and (vllm.model_dir / MARKER).is_file()
             assert vllm.restarts == 2 and handoff.handoffs == 3

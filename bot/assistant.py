@@ -379,6 +379,7 @@ class Assistant:
                 scores=_scores(draft),
                 request_id=draft.request_id,
                 adapter=_adapter_name(drafts),
+                backend=draft.backend,
                 prompt_tokens=draft.prompt_tokens,
                 completion_tokens=draft.completion_tokens,
                 tenant=self.tenancy.of(origin),

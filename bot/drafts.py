@@ -41,6 +41,7 @@ class Draft:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     finish_reasons: list[str] = field(default_factory=list)
+    backend: str = ""  # the engine backend that wrote it (a hand-off engine serves on two)
 
     @property
     def post(self) -> Post:
@@ -158,6 +159,7 @@ class DraftService:
             prompt_tokens=result.prompt_tokens + sum(r.prompt_tokens for r in extra),
             completion_tokens=result.completion_tokens + sum(r.completion_tokens for r in extra),
             finish_reasons=[c.finish_reason for c in chosen],
+            backend=result.backend or self.engine.backend,
         )
 
     def score(

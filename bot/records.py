@@ -58,6 +58,7 @@ class StoredDraft:
     scores: list[dict[str, float]] | None = None  # best-of-n score breakdown per variant, if any
     request_id: str | None = None
     adapter: str | None = None  # the LoRA adapter that wrote it, if any
+    backend: str | None = None  # the engine backend that wrote it (transformers, vllm, openai)
     prompt_tokens: int = 0
     completion_tokens: int = 0
     tenant: str = DEFAULT_TENANT  # the team it belongs to (bot.tenancy)

@@ -24,12 +24,21 @@ from bot.drafts import DraftService
 from bot.lifecycle import stop_loaded
 from bot.store import Store
 from bot.tenancy import Tenancy
-from engine.errors import EngineDead, EngineNotReady
+from engine.errors import EngineDead, EngineError, EngineNotReady
 from engine.interface import Engine
 
 log = logging.getLogger(__name__)
 
 Loader = Callable[[], Awaitable[Engine]]
+Warm = Callable[[Engine], Awaitable[None]]
+# The start-up warm-up draft: the real path (prompt, best-of-n, post-processing, tone judge) at a
+# short length, so the first person's draft meets no cold start (kernels, shapes, the judge's fit).
+WARM_BRIEF = {
+    "prompt": "Our bakery opens a second shop on Main Street this Saturday",
+    "platform": "linkedin",
+    "tone": "professional",
+    "max_length": 64,
+}
 
 
 class BotService:
@@ -83,7 +92,7 @@ class BotService:
     ) -> AsyncIterator[None]:
         """Load the engine, and every brand's, in the background (off the event loop) for the life of
         the block; on exit, cancel a load still running and shut down what was started."""
-        load = loader or default_loader(self.config)
+        load = loader or default_loader(self.config, self.warm_up)
         task = asyncio.create_task(self._load(load), name="postpulse-engine-load")
         try:
             async with self.brands.loading(brand_loader or default_loader):
@@ -120,6 +129,10 @@ class BotService:
             body.update(self.engine.health())
         return body
 
+    async def warm_up(self, engine: Engine) -> None:
+        """One draft through the real path on `engine` before it takes traffic; /ready waits for it."""
+        await warm_draft(engine, self.catalog, self.config)
+
     def get(self) -> DraftService:
         """The live DraftService, or the error a front door should answer with."""
         if self.load_error is not None:
@@ -131,11 +144,14 @@ class BotService:
         return self.drafts
 
 
-def default_loader(config: AppConfig) -> Loader:
-    """The configured backend's start-up: `engine.backend` (POSTPULSE_BACKEND).
+def default_loader(config: AppConfig, warm: Warm | None = None) -> Loader:
+    """The configured backend's start-up: `engine.backend` (POSTPULSE_BACKEND), then `warm(engine)`
+    before it is handed over (so /ready means warm).
 
-    `vllm` falls back to the in-process transformers engine, and logs why, where vLLM cannot run
-    (no venv, another platform) or its server does not start, unless `engine.vllm.fallback` is off.
+    `vllm` with `engine.vllm.handoff` (the default) serves on the in-process transformers engine at
+    once and hands new requests to the vLLM child once it is up and warm (engine.backends.handoff).
+    Without hand-off, `vllm` falls back to the transformers engine, and logs why, where vLLM cannot
+    run (no venv, another platform) or its server does not start, unless `engine.vllm.fallback` is off.
     """
 
     async def load() -> Engine:
@@ -143,18 +159,51 @@ def default_loader(config: AppConfig) -> Loader:
         if backend == "openai":
             from engine.backends.openai import start_openai
 
-            return await start_openai(config.engine.openai, config.engine)
+            return await warmed(await start_openai(config.engine.openai, config.engine), warm)
         if backend == "vllm":
-            from engine.backends.vllm import VllmUnavailable, start_vllm
+            from engine.backends.vllm import VllmEngine, VllmUnavailable
 
             try:
-                return await start_vllm(config.model, config.engine)
+                vllm = VllmEngine(config.model, config.engine)  # raises at once where vLLM cannot run
+                if config.engine.vllm.handoff:
+                    return await start_handoff(config, vllm.start, warm)
+                return await warmed(await vllm.start(), warm)
             except VllmUnavailable as exc:
                 if not config.engine.vllm.fallback:
                     raise
                 log.warning("vLLM backend unavailable, using the transformers engine instead: %s", exc)
         from engine.backends.transformers.async_engine import start_engine
 
-        return await start_engine(None, config.engine, config.model)
+        return await warmed(await start_engine(None, config.engine, config.model), warm)
 
     return load
+
+
+async def start_handoff(config: AppConfig, start_target: Loader, warm: Warm | None) -> Engine:
+    """The transformers engine serves (warm) within seconds; `start_target` runs in the background."""
+    from engine.backends.handoff import HandoffEngine
+    from engine.backends.transformers.async_engine import start_engine
+
+    fast = await start_engine(None, config.engine, config.model)
+    return await HandoffEngine(fast, start_target, target_backend="vllm", warm=warm).start()
+
+
+async def warm_draft(
+    engine: Engine, catalog: Catalog, config: AppConfig, brief: Mapping[str, Any] = WARM_BRIEF
+) -> None:
+    """The warm-up: `brief` drafted on `engine` the way a person's brief is."""
+    drafts = DraftService.build(engine, catalog, config)
+    await drafts.create(drafts.brief(brief))
+
+
+async def warmed(engine: Engine, warm: Warm | None) -> Engine:
+    """`engine` after `warm(engine)`; a failed warm-up is logged, and the engine serves cold."""
+    if warm is not None:
+        started = time.perf_counter()
+        try:
+            await warm(engine)
+        except EngineError as exc:
+            log.warning("warming up %s failed (%s); it serves cold", engine.backend, exc)
+        else:
+            log.info("%s warmed up in %.1fs", engine.backend, time.perf_counter() - started)
+    return engine

@@ -51,7 +51,9 @@ class VllmConfig(_Strict):
     port: int = Field(0, ge=0, le=65535)  # 0: a free loopback port
     # auto: model.dtype when set, else bf16 on a CPU with bf16 units (fp32 without), vLLM's choice on CUDA
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
-    kv_cache_gib: int = Field(1, ge=1)  # VLLM_CPU_KVCACHE_SPACE, whole GiB (CPU build)
+    # KV cache (--kv-cache-memory-bytes; CPU build): 0.5 GiB holds ~23k tokens of the embedded model
+    # (22.5 KiB a token in bf16), e.g. 48 candidates of 450 tokens at once; more waits, nothing fails
+    kv_cache_gib: float = Field(0.5, gt=0, le=1024)
     max_model_len: int = Field(2048, ge=128)
     max_num_seqs: int = Field(64, ge=1)
     cpu_threads: str | None = None  # VLLM_CPU_OMP_THREADS_BIND core list, e.g. "0-1"; None: every core
@@ -62,6 +64,9 @@ class VllmConfig(_Strict):
     restart_backoff_max_s: float = Field(30.0, ge=0)
     max_restarts: int = Field(5, ge=0)  # consecutive failed restarts before the engine is dead
     fallback: bool = True  # fall back to transformers (and log why) when vLLM cannot start
+    # serve on the in-process transformers engine while the child starts (and restarts), then hand new
+    # requests to vLLM once it is up and warm (engine.backends.handoff)
+    handoff: bool = True
     log_file: str | None = None  # the child's output; default: <cache>/vllm/server.log
 
 

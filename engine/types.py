@@ -67,6 +67,9 @@ class GenerationResult:
     total_s: float
     # A remote server that reports usage but not token ids (backends.openai, dialect "openai").
     reported_completion_tokens: int | None = None
+    # The backend that wrote it, where an engine routes between backends (backends.handoff); None: the
+    # engine's own `backend`.
+    backend: str | None = None
 
     @property
     def completion_tokens(self) -> int:

@@ -46,6 +46,7 @@ class GenerateTextResponse(TypedDict):
     hashtags: NotRequired[list[str]]
     variants: NotRequired[list[Post]]
     model: NotRequired[str]
+    backend: NotRequired[Annotated[str, Field(description="the engine backend that wrote it")]]
     request_id: NotRequired[str]
     draft_id: NotRequired[Annotated[str, Field(description="the stored draft (see /v1/drafts)")]]
     parent_id: NotRequired[Annotated[str, Field(description="remixes only: the draft it came from")]]
@@ -98,6 +99,17 @@ class Ready(TypedDict):
     ready: bool
     status: EngineStatus
     model: str | None
+    backend: NotRequired[Annotated[str, Field(description="the engine backend serving new requests")]]
+    handoff: NotRequired[
+        Annotated[
+            Literal["warming", "target", "restarting", "fallback"],
+            Field(
+                description="with the hand-off: warming (vLLM starting, transformers serves), target "
+                "(vLLM serves), restarting (vLLM coming back, transformers serves), fallback"
+            ),
+        ]
+    ]
+    target: NotRequired[Annotated[str, Field(description="with the hand-off: the backend taking over")]]
 
 
 class CatalogEntry(TypedDict):
@@ -167,6 +179,7 @@ class StoredDraft(TypedDict):
     platform_limit: NotRequired[int]
     model: str
     adapter: NotRequired[str | None]
+    backend: NotRequired[str | None]
     generation_time: str
     created_at: Annotated[str, Field(json_schema_extra={"format": "date-time"})]
     # The review (GET /v1/drafts/{id} and the review routes; bot.review_types):

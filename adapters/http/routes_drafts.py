@@ -43,6 +43,7 @@ def draft_view(draft: StoredDraft) -> dict[str, Any]:
         "platform_limit": draft.platform_limit,
         "model": draft.model,
         "adapter": draft.adapter,
+        "backend": draft.backend,
         "generation_time": draft.generation_time,
         "created_at": draft.created_at.isoformat(),
     }

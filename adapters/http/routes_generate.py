@@ -63,6 +63,8 @@ def stored_response(stored: StoredDraft, catalog: Catalog) -> dict[str, Any]:
         request_id=stored.request_id or "",
     )
     body = render(draft, catalog)
+    if stored.backend is not None:
+        body["backend"] = stored.backend
     body["draft_id"] = stored.id
     if stored.parent_id is not None:
         body["parent_id"] = stored.parent_id

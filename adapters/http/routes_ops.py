@@ -10,19 +10,32 @@ from adapters.http.state import CATALOG, CONFIG, GUARD, SERVICE
 
 async def health(request: web.Request) -> web.Response:
     """Liveness, naming the backend and its state: a loading model is alive (200); a dead engine, a
-    failed load, a restarting vLLM child or an unreachable model server is not (503)."""
+    failed load, a restarting vLLM child or an unreachable model server is not (503).
+
+    With the hand-off (engine.vllm.handoff) `backend` is the engine serving now and `handoff` says
+    where the move stands: vLLM still starting or restarting while transformers serves is `ready`
+    (200), not an error."""
     service = request.app[SERVICE]
     return web.json_response(service.health(), status=200 if service.status in ("ready", "loading") else 503)
 
 
 async def ready(request: web.Request) -> web.Response:
-    """Readiness: only a loaded, running engine takes traffic."""
+    """Readiness: 200 once an engine serves and has been warmed up by a draft through the real path
+    (bot.service.warmed), so the first draft is no slower than the tenth. With the hand-off that is the
+    transformers engine within seconds; `backend` names the engine serving and `handoff` the phase
+    (`warming`: vLLM is starting and takes over once warm; `target`: vLLM serves)."""
     service = request.app[SERVICE]
     model = service.engine.model_name if service.engine is not None else None
     ok = service.status == "ready"
-    return web.json_response(
-        {"ready": ok, "status": service.status, "model": model}, status=200 if ok else 503
-    )
+    body: dict[str, object] = {"ready": ok, "status": service.status, "model": model}
+    if service.engine is not None:
+        facts = service.engine.health()
+        body["backend"] = facts.get("backend")
+        handoff = facts.get("handoff")
+        if isinstance(handoff, dict):
+            body["handoff"] = handoff.get("phase")
+            body["target"] = handoff.get("target")
+    return web.json_response(body, status=200 if ok else 503)
 
 
 async def catalog(request: web.Request) -> web.Response:

@@ -21,6 +21,7 @@ DRAFT_COLUMNS = (
     "action",
     "model",
     "adapter",
+    "backend",
     "request_id",
     "platform_limit",
     "generation_seconds",

@@ -31,6 +31,7 @@ class DraftRow(Base):
     brief: Mapped[dict[str, Any]] = mapped_column(JSON)
     model: Mapped[str] = mapped_column(String(200))
     adapter: Mapped[str | None] = mapped_column(String(200))
+    backend: Mapped[str | None] = mapped_column(String(32))  # the engine backend that wrote it
     request_id: Mapped[str | None] = mapped_column(String(64))
     platform_limit: Mapped[int] = mapped_column(Integer)
     generation_seconds: Mapped[float] = mapped_column(Float)

@@ -109,6 +109,8 @@ class VllmEngine:
         self._log: IO[bytes] | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._stopping = False
+        self._lora: list[str] = []
+        self._swap: str | None = None  # why the child is being restarted on purpose (an adapter swap)
 
     # -- the Engine interface ------------------------------------------------------------------------
 
@@ -181,18 +183,37 @@ class VllmEngine:
 
     async def start(self) -> VllmEngine:
         """Prepare the model folder, start the child, wait until it answers; raise VllmUnavailable if not."""
-        self.model_dir, self.served_name, lora = await asyncio.to_thread(self._model_args)
+        self.model_dir, self.served_name, self._lora = await asyncio.to_thread(self._model_args)
         await self.client.start_session()
         try:
-            await self._spawn_and_wait(lora)
+            await self._spawn_and_wait()
         except BaseException:
             await self._stop_child()
             self._close_log()
             await self.client.shutdown()
             raise
         self.state = "ready"
-        self._supervisor = asyncio.create_task(self._supervise(lora), name="postpulse-vllm-supervisor")
+        self._supervisor = asyncio.create_task(self._supervise(), name="postpulse-vllm-supervisor")
         return self
+
+    async def swap_adapter(self, model: ModelConfig) -> None:
+        """Serve `model` (another adapter) from now on: its merged copy is prepared while the old child
+        still serves, then the child restarts on it (state `restarting`, as after a crash, so an engine
+        in front of it, e.g. backends.handoff, serves elsewhere meanwhile)."""
+        if self.is_dead or self._supervisor is None:
+            raise EngineDead(f"the vLLM server is gone: {self.error or self.state}")
+        previous = self.model_config
+        self.model_config = model
+        try:
+            model_dir, name, lora = await asyncio.to_thread(self._model_args)
+        except BaseException:
+            self.model_config = previous
+            raise
+        self.model_dir, self.served_name, self._lora = model_dir, name, lora
+        self._swap = f"serving adapter {model.adapter or 'none'}"
+        self.state, self.error = "restarting", self._swap
+        log.info("vLLM restarts to swap the adapter: %s", self._swap)
+        await self._stop_child()  # the supervisor sees the exit and starts the child on the new model
 
     def _model_args(self) -> tuple[Path, str, list[str]]:
         """(model folder, served name, LoRA flags): a merged copy on CPU, LoRA by name where configured."""
@@ -208,7 +229,7 @@ class VllmEngine:
         flags = ["--enable-lora", "--lora-modules", f"{adapter.name}={adapter}", "--max-lora-rank", str(rank)]
         return Path(source), adapter.name, flags
 
-    def command(self, lora: list[str]) -> list[str]:
+    def command(self) -> list[str]:
         c = self.config
         cmd = [str(self.python), "-m", SERVER_MODULE, "--model", str(self.model_dir)]
         cmd += ["--host", "127.0.0.1", "--port", str(self.port), "--served-model-name", self.model_name]
@@ -220,10 +241,12 @@ class VllmEngine:
         # does not use offset", vLLM 0.32; seen here at 32 concurrent seeded briefs).
         budget = max(c.max_model_len, 8192)
         cmd += ["--no-enable-chunked-prefill", "--max-num-batched-tokens", str(budget)]
+        if self.cpu:  # sized for the model served, not vLLM's default share of the machine's memory
+            cmd += ["--kv-cache-memory-bytes", str(int(c.kv_cache_gib * 2**30))]
         dtype = self._dtype()
         if dtype:
             cmd += ["--dtype", dtype]
-        return cmd + lora + list(c.extra_args)
+        return cmd + self._lora + list(c.extra_args)
 
     def _dtype(self) -> str | None:
         if self.config.dtype != "auto":
@@ -237,11 +260,13 @@ class VllmEngine:
         return "bfloat16" if cpu_bf16_supported() else "float32"
 
     def child_env(self) -> dict[str, str]:
-        env = {k: v for k, v in self._env.items() if not SECRET_NAME.search(k)}
+        # VLLM_CPU_KVCACHE_SPACE (whole GiB) would override --kv-cache-memory-bytes: the config decides
+        env = {
+            k: v for k, v in self._env.items() if not SECRET_NAME.search(k) and k != "VLLM_CPU_KVCACHE_SPACE"
+        }
         cores = os.cpu_count() or 1
         env.update(
             VLLM_API_KEY=self._key,
-            VLLM_CPU_KVCACHE_SPACE=str(self.config.kv_cache_gib),
             VLLM_CPU_OMP_THREADS_BIND=self.config.cpu_threads or f"0-{cores - 1}",
             VLLM_NO_USAGE_STATS="1",
             DO_NOT_TRACK="1",
@@ -257,7 +282,7 @@ class VllmEngine:
 
         return default_cache_dir(self.model_config).parent / "vllm" / "server.log"
 
-    async def _spawn_and_wait(self, lora: list[str]) -> None:
+    async def _spawn_and_wait(self) -> None:
         self.port = self.config.port or free_port()
         self.client.base_url = f"http://127.0.0.1:{self.port}/v1"
         path = self.log_path()
@@ -269,7 +294,7 @@ class VllmEngine:
         log.info("starting vLLM (%s) on 127.0.0.1:%d; its log: %s", self.model_name, self.port, path)
         started = time.perf_counter()
         self.proc = await asyncio.create_subprocess_exec(
-            *self.command(lora),
+            *self.command(),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=self._log,
             stderr=asyncio.subprocess.STDOUT,
@@ -316,22 +341,27 @@ class VllmEngine:
             return (errors or lines or ["(no output)"])[-1].strip()[-300:]
         return "(no log)"
 
-    async def _supervise(self, lora: list[str]) -> None:
-        """Wait for the child to die; then restart it with backoff, or give up after max_restarts."""
+    async def _supervise(self) -> None:
+        """Wait for the child to die (or be stopped for an adapter swap); then restart it with backoff,
+        or give up after max_restarts."""
         while not self._stopping:
             assert self.proc is not None
             code = await self.proc.wait()
             if self._stopping:
                 return
-            self.state, self.error = "restarting", f"the vLLM server stopped ({describe_exit(code)})"
-            log.error("%s; restarting it", self.error)
+            if self._swap is not None:
+                self.state, self.error, self._swap = "restarting", self._swap, None
+                log.info("restarting vLLM (%s)", self.error)
+            else:
+                self.state, self.error = "restarting", f"the vLLM server stopped ({describe_exit(code)})"
+                log.error("%s; restarting it", self.error)
             await self._stop_child()
             failures = 0
             while not self._stopping:
                 delay = min(self.config.restart_backoff_max_s, self.config.restart_backoff_s * 2**failures)
                 await asyncio.sleep(delay)
                 try:
-                    await self._spawn_and_wait(lora)
+                    await self._spawn_and_wait()
                 except VllmUnavailable as exc:
                     await self._stop_child()
                     failures += 1

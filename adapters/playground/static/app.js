@@ -65,6 +65,14 @@ function platformFor(typed) {
 }
 
 
+// Which engine writes: "on transformers (vLLM warming up)" while the hand-off waits for vLLM.
+function engineNote(ready) {
+  if (!ready.backend) return "";
+  if (ready.handoff === "warming") return ` · on ${ready.backend} (${ready.target} warming up)`;
+  if (ready.handoff === "restarting") return ` · on ${ready.backend} (${ready.target} restarting)`;
+  return ` · on ${ready.backend}`;
+}
+
 async function watchReadiness() {
   const badge = $("#server-status");
   for (;;) {
@@ -77,8 +85,13 @@ async function watchReadiness() {
     }
     badge.classList.remove("ready", "problem");
     if (ready && ready.ready) {
-      badge.textContent = `Ready · ${ready.model}`;
+      badge.textContent = `Ready · ${ready.model}${engineNote(ready)}`;
       badge.classList.add("ready");
+      // With the hand-off the serving engine changes once vLLM is warm: keep the badge current.
+      if (ready.handoff === "warming" || ready.handoff === "restarting") {
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        continue;
+      }
       return;
     }
     if (!ready) {

@@ -53,6 +53,7 @@ def make_draft(
         scores=[{"total": 0.5}] * variants,
         request_id="req-1",
         adapter="postpulse-smollm2",
+        backend="vllm",
         prompt_tokens=120,
         completion_tokens=30,
     )

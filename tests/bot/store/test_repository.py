@@ -27,6 +27,7 @@ async def test_draft_round_trip(store: Store) -> None:
     assert got.variants == parent.variants
     assert got.origin == parent.origin
     assert (got.model, got.adapter, got.request_id) == (parent.model, parent.adapter, parent.request_id)
+    assert got.backend == parent.backend == "vllm"  # the engine that wrote it (0006)
     assert (got.prompt_tokens, got.completion_tokens, got.platform_limit) == (120, 30, 280)
     assert got.generation_seconds == parent.generation_seconds and got.scores == parent.scores
     assert got.created_at == parent.created_at and got.created_at.tzinfo is not None

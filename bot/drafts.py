@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -14,7 +16,7 @@ from bot.config import AppConfig, QualityConfig
 from bot.postprocess import Post
 from bot.prompts import PromptFormat, build_messages, prompt_format_for
 from bot.quality.bestof import pick, score_outputs
-from bot.quality.tone import tone_judge, warm_judge
+from bot.quality.tone import tone_judge
 from engine.config import EngineConfig
 from engine.interface import Engine, StreamEvent
 from engine.types import GenerationRequest, GenerationResult, SamplingParams, TextDelta
@@ -55,7 +57,8 @@ class DraftDelta:
 
 class DraftService:
     """`quality`: best-of-n and the tone judge; `prompt_format`: the prompt the served adapter learned;
-    `adapter`: a brand's name (bot.brands), recorded on its drafts. `build` derives them from config."""
+    `adapter`: a brand's name (bot.brands), recorded on its drafts. `build` derives them from config.
+    `executor`: where `finish` runs, off the event loop (bot.pool; None: the loop's default executor)."""
 
     def __init__(
         self,
@@ -66,6 +69,7 @@ class DraftService:
         quality: QualityConfig | None = None,
         prompt_format: PromptFormat = "full",
         adapter: str | None = None,
+        executor: Executor | None = None,
     ) -> None:
         self.engine = engine
         self.catalog = catalog
@@ -73,19 +77,30 @@ class DraftService:
         self.quality = quality if quality is not None else QualityConfig()
         self.prompt_format: PromptFormat = prompt_format
         self.adapter = adapter
+        self.executor = executor
 
     @classmethod
     def build(
-        cls, engine: Engine, catalog: Catalog, config: AppConfig, brand: str | None = None
+        cls,
+        engine: Engine,
+        catalog: Catalog,
+        config: AppConfig,
+        brand: str | None = None,
+        executor: Executor | None = None,
     ) -> DraftService:
-        """The DraftService serving `engine`: the default one, or `brand`'s (config.brands)."""
+        """The DraftService serving `engine`: the default one, or `brand`'s (config.brands). The tone
+        judge is warmed by whoever starts the process (BotService.warm_up), not here."""
         lora = config.brands[brand].adapter if brand is not None else config.model.adapter
         prompt_format = prompt_format_for(config.quality.prompt_format, lora)
-        if config.quality.tone_judge:
-            warm_judge()  # fitted in a thread while the model loads, so a first draft seldom waits
         log.info("drafts use the %s prompt (adapter %s)", prompt_format, lora or "none")
         return cls(
-            engine, catalog, config.engine, quality=config.quality, prompt_format=prompt_format, adapter=brand
+            engine,
+            catalog,
+            config.engine,
+            quality=config.quality,
+            prompt_format=prompt_format,
+            adapter=brand,
+            executor=executor,
         )
 
     @property
@@ -115,9 +130,16 @@ class DraftService:
         )
         return replace(request, request_id=request_id) if request_id else request
 
+    async def finished(self, brief: Brief, result: GenerationResult, seconds: float) -> Draft:
+        """`finish`, in the executor: the event loop goes on serving every front door meanwhile.
+        Everything `finish` calls (and any check added to it) runs off the loop this way."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, self.finish, brief, result, seconds)
+
     def finish(self, brief: Brief, result: GenerationResult, seconds: float) -> Draft:
         """Post-process and score every candidate; the best distinct ones become the variants, each
-        with its score breakdown (Post.score)."""
+        with its score breakdown (Post.score). Blocking CPU work: the stream calls it through
+        `finished`, in a worker thread."""
         judge = tone_judge() if self.quality.tone_judge else None
         candidates = score_outputs(brief, result.outputs, self.catalog, judge)
         chosen = pick(candidates, brief.variants)
@@ -152,7 +174,7 @@ class DraftService:
                     if event.index < brief.variants:
                         yield DraftDelta(event.index, event.text)
                 else:
-                    yield self.finish(brief, event, time.perf_counter() - started)
+                    yield await self.finished(brief, event, time.perf_counter() - started)
         finally:
             await events.aclose()  # type: ignore[attr-defined]
 

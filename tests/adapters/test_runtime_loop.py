@@ -12,8 +12,11 @@ time there mostly measures the neighbours:
 - the callback's wall time less its own run-queue wait (Linux schedstat): 0.5 s of it fails too, so a
   callback that blocks without computing (a `join()` on a thread, a sleep, a slow file) is caught.
 The drafts go the way a front door's do: the runtime `postpulse serve` builds, the Assistant, the real
-tiny model, a real SQLite store, and a tone judge not yet fitted when the runtime starts, as in a
-fresh `postpulse serve` (fitting it takes longer than writing the first short draft).
+tiny model, a real SQLite store, a tone judge not yet fitted when the runtime starts (as in a fresh
+`postpulse serve`), and every real check `DraftService.finish` runs. Each candidate's score also costs
+CHECK_CPU_S more CPU, a stand-in for the checks still to come (specifics, brand rules): today's
+checks take 4-9 ms per draft on a quiet core, too little to tell a loop that runs them from one that
+does not, and the property under test is that no check's cost, whatever it grows to, lands on the loop.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import contextlib
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,7 +34,7 @@ from adapters.runtime import build_runtime
 from bot.assistant import DraftJob, Origin
 from bot.catalog import Catalog
 from bot.config import AppConfig
-from bot.quality import tone
+from bot.quality import scoring, tone
 from engine.backends.transformers.async_engine import AsyncEngine
 from engine.backends.transformers.loading import LoadedModel
 from engine.config import EngineConfig
@@ -38,6 +42,7 @@ from engine.config import EngineConfig
 pytestmark = pytest.mark.model
 
 SLOW_CPU_S = 0.05
+CHECK_CPU_S = 0.06  # per candidate: a best-of-2 draft finishing on the loop would hold it 0.12 s
 SLOW_WAIT_S = 0.5
 BATCH = 4  # a small engine keeps the run short on a shared machine; its batch is what gets saturated
 DRAFTS = 4  # x best-of-2 candidates = 8 sequences: a full batch and as many waiting
@@ -94,6 +99,15 @@ async def test_no_callback_blocks_the_loop_during_a_saturated_run(
     config = app_config.model_copy(update={"store": store, "engine": limits, "bot": bot})
     tone.default_judge.cache_clear()  # a fresh process: the judge is fitted by the runtime's start-up
     monkeypatch.setattr(tone, "_warming", None)
+    real_score = scoring.score
+
+    def heavier_score(**kwargs: Any) -> scoring.Score:
+        until = time.thread_time() + CHECK_CPU_S  # CPU time, so a busy machine does not shorten it
+        while time.thread_time() < until:
+            pass
+        return real_score(**kwargs)
+
+    monkeypatch.setattr(scoring, "score", heavier_score)
     engine = AsyncEngine(
         loaded_model, EngineConfig(max_batch_size=BATCH, max_queue=64, request_timeout_s=1200)
     )

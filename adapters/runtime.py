@@ -1,7 +1,8 @@
 """`build_runtime(config, env)`: the composition root. Every resource a PostPulse process holds is
 opened here, in one place and one order, and closed in reverse through one AsyncExitStack:
 
-    drafts store -> BotService (engine and brand engines, loading in the background)
+    drafts store -> quality pool (bot.pool: drafts are finished there, off the loop)
+      -> BotService (tone judge warming in the pool; engine and brand engines, loading in the background)
       -> HTTP sidecar (create_app; Slack mounted on it) listening -> Discord
 
 `postpulse serve`, `postpulse chat` (the bot alone: `front_doors=False`) and the tests all enter it,
@@ -31,6 +32,7 @@ from bot.brands import BrandRouter
 from bot.catalog import Catalog
 from bot.config import AppConfig
 from bot.lifecycle import stop_logged
+from bot.pool import close_pool, quality_pool
 from bot.service import BotService, Loader
 from bot.store import Store, database_url, open_store
 from bot.tenancy import Tenancy
@@ -102,7 +104,10 @@ async def build_runtime(
             url = database_url(config.store.url, config.store.path)
             store = await open_store(url, key_tenants=key_tenants)
             stack.push_async_callback(stop_logged, "the drafts store", store.close)
-        service = BotService(config, catalog or Catalog.from_config(config), store, env)
+        pool = quality_pool()
+        stack.push_async_callback(stop_logged, "the quality pool", lambda: close_pool(pool))
+        service = BotService(config, catalog or Catalog.from_config(config), store, env, executor=pool)
+        service.warm_judge()
         if engine is not None:
             service.attach(engine)
         else:

@@ -195,8 +195,8 @@ class Assistant:
     async def remix(
         self, origin: Origin, draft_id: str, action: RemixAction, value: str | None = None
     ) -> DraftJob:
-        """A new draft linked to `draft_id`: regenerate (new seed), shorter, longer, tone=value,
-        platform=value."""
+        """A new draft linked to `draft_id`: regenerate (sampled again; a new seed if the parent had
+        one), shorter, longer, tone=value, platform=value."""
         await self._claim(origin)
         if action not in REMIX_ACTIONS:
             raise InvalidOption(
@@ -331,6 +331,11 @@ class Assistant:
         brief = parent.brief
         cap = self.config.engine.max_new_tokens_cap
         if action == "regenerate":
+            # Unseeded sampling already gives a new draft. A seed is drawn only where the user seeded
+            # the parent (so the new draft repeats too): on vLLM a seeded request goes the slow way,
+            # one candidate at a time and prefilled cold (engine/backends/seeded.py, about 3x).
+            if brief.seed is None:
+                return brief
             return brief.model_copy(update={"seed": random.randint(0, SEED_MAX)})
         if action in ("shorter", "longer"):
             # Measured from what was written (a draft may stop well before its token budget).

@@ -25,6 +25,7 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from concurrent.futures import Executor
 
 from bot.catalog import Catalog
 from bot.config import AppConfig, BrandConfig
@@ -99,9 +100,18 @@ class BrandEngines:
     falls back to the default engine, because a brand's drafts must be written by its own adapter.
     """
 
-    def __init__(self, config: AppConfig, catalog: Catalog, env: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        config: AppConfig,
+        catalog: Catalog,
+        env: Mapping[str, str],
+        *,
+        executor: Executor | None = None,
+    ) -> None:
+        """`executor`: where the brands' drafts are finished (bot.pool; BotService passes its own)."""
         self.config = config
         self.catalog = catalog
+        self.executor = executor
         self.router = BrandRouter(config.brands, env)
         self.drafts: dict[str, DraftService] = {}
         self.errors: dict[str, BaseException] = {}
@@ -113,7 +123,7 @@ class BrandEngines:
         """The brand's engine is up: whoever started it (`loading`, or a test) also stops it."""
         if name not in self.router.brands:
             raise ConfigError(f"config: brands: no brand '{name}' (configured: {sorted(self.router.brands)})")
-        drafts = DraftService.build(engine, self.catalog, self.config, brand=name)
+        drafts = DraftService.build(engine, self.catalog, self.config, brand=name, executor=self.executor)
         self.drafts[name] = drafts
         return drafts
 

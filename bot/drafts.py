@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.brandkit.examples import closest
 from bot.brandkit.kit import BrandKit
@@ -19,12 +21,13 @@ from bot.postprocess import Post
 from bot.prompts import PromptFormat, build_messages, prompt_format_for
 from bot.quality.bestof import Candidate, pick, repaired, score_outputs
 from bot.quality.specifics import brief_specifics
-from bot.quality.tone import tone_judge, warm_judge
+from bot.quality.tone import tone_judge
 from engine.config import EngineConfig
 from engine.interface import Engine, StreamEvent, generate
 from engine.types import GenerationRequest, GenerationResult, SamplingParams, SequenceOutput, TextDelta
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Sampling defaults for copy: some creativity, a guard against the small model's loops.
 TOP_P = 0.9
@@ -61,7 +64,8 @@ class DraftDelta:
 
 class DraftService:
     """`quality`: best-of-n and the tone judge; `prompt_format`: the prompt the served adapter learned;
-    `adapter`: a brand's name (bot.brands), recorded on its drafts. `build` derives them from config."""
+    `adapter`: a brand's name (bot.brands), recorded on its drafts. `build` derives them from config.
+    `executor`: where `finish` runs, off the event loop (bot.pool; None: the loop's default executor)."""
 
     def __init__(
         self,
@@ -72,6 +76,7 @@ class DraftService:
         quality: QualityConfig | None = None,
         prompt_format: PromptFormat = "full",
         adapter: str | None = None,
+        executor: Executor | None = None,
     ) -> None:
         self.engine = engine
         self.catalog = catalog
@@ -79,19 +84,30 @@ class DraftService:
         self.quality = quality if quality is not None else QualityConfig()
         self.prompt_format: PromptFormat = prompt_format
         self.adapter = adapter
+        self.executor = executor
 
     @classmethod
     def build(
-        cls, engine: Engine, catalog: Catalog, config: AppConfig, brand: str | None = None
+        cls,
+        engine: Engine,
+        catalog: Catalog,
+        config: AppConfig,
+        brand: str | None = None,
+        executor: Executor | None = None,
     ) -> DraftService:
-        """The DraftService serving `engine`: the default one, or `brand`'s (config.brands)."""
+        """The DraftService serving `engine`: the default one, or `brand`'s (config.brands). The tone
+        judge is warmed by whoever starts the process (BotService.warm_judge), not here."""
         lora = config.brands[brand].adapter if brand is not None else config.model.adapter
         prompt_format = prompt_format_for(config.quality.prompt_format, lora)
-        if config.quality.tone_judge:
-            warm_judge()  # fitted in a thread while the model loads, so a first draft seldom waits
         log.info("drafts use the %s prompt (adapter %s)", prompt_format, lora or "none")
         return cls(
-            engine, catalog, config.engine, quality=config.quality, prompt_format=prompt_format, adapter=brand
+            engine,
+            catalog,
+            config.engine,
+            quality=config.quality,
+            prompt_format=prompt_format,
+            adapter=brand,
+            executor=executor,
         )
 
     @property
@@ -129,6 +145,12 @@ class DraftService:
             timeout_s=timeout_s,
         )
         return replace(request, request_id=request_id) if request_id else request
+
+    async def _off_loop(self, work: Callable[..., T], *args: Any) -> T:
+        """Blocking CPU work (post-processing, the fact and specifics checks, tone scoring, best-of
+        selection) in the executor: the event loop goes on serving every front door meanwhile."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, functools.partial(work, *args))
 
     def finish(
         self,
@@ -193,7 +215,7 @@ class DraftService:
         none, invent no name), sample one more batch, up to `quality.max_candidates` in all, then
         finish. Why one batch of the rest rather than rounds: each round costs a full decode, and
         the draft p50 on vLLM may grow at most 1.5x (bench/bestof.py measures it)."""
-        candidates = self.score(brief, result.outputs, kit)
+        candidates = await self._off_loop(self.score, brief, result.outputs, kit)
         extra: list[GenerationResult] = []
         room = self.quality.max_candidates - len(result.outputs)
         if sum(c.meets for c in candidates) < brief.variants and room > 0:
@@ -203,8 +225,9 @@ class DraftService:
                 first, params=replace(first.params, seed=seed), n=min(room, 2 * len(result.outputs))
             )
             extra.append(await generate(self.engine, more))
-            candidates += self.score(brief, extra[-1].outputs, kit)
-        return self.finish(brief, result, time.perf_counter() - started, candidates, extra, kit)
+            candidates += await self._off_loop(self.score, brief, extra[-1].outputs, kit)
+        seconds = time.perf_counter() - started
+        return await self._off_loop(self.finish, brief, result, seconds, candidates, extra, kit)
 
     async def stream(
         self,

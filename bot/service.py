@@ -13,6 +13,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from concurrent.futures import Executor
 from typing import Any
 
 from bot.assistant import Assistant
@@ -22,6 +23,7 @@ from bot.catalog import Catalog
 from bot.config import AppConfig
 from bot.drafts import DraftService
 from bot.lifecycle import stop_loaded
+from bot.quality.tone import tone_judge
 from bot.store import Store
 from bot.tenancy import Tenancy
 from engine.errors import EngineDead, EngineError, EngineNotReady
@@ -42,18 +44,30 @@ WARM_BRIEF = {
 
 
 class BotService:
-    def __init__(self, config: AppConfig, catalog: Catalog, store: Store, env: Mapping[str, str]) -> None:
-        """`env` supplies the brands' API keys (bot.brands); `store` is open, and closed by its opener."""
+    def __init__(
+        self,
+        config: AppConfig,
+        catalog: Catalog,
+        store: Store,
+        env: Mapping[str, str],
+        *,
+        executor: Executor | None = None,
+    ) -> None:
+        """`env` supplies the brands' API keys (bot.brands); `store` is open, and closed by its opener.
+        `executor`: the quality pool (bot.pool) every DraftService finishes its drafts in, opened and
+        shut down by the composition root (None: the event loop's default executor)."""
         self.config = config
         self.catalog = catalog
         self.store = store
+        self.executor = executor
+        self.judge_warm: asyncio.Future[object] | None = None
         self.engine: Engine | None = None
         self.drafts: DraftService | None = None
         self.load_error: BaseException | None = None
         self.ready = asyncio.Event()
         self.started = int(time.time())
         self._on_attach: list[Callable[[Engine], None]] = []
-        self.brands = BrandEngines(config, catalog, env)  # one engine per configured brand
+        self.brands = BrandEngines(config, catalog, env, executor=executor)  # one engine per brand
         # The Assistant every chat front door calls; it answers help and ratings before the engine is
         # up (generations then raise EngineNotReady).
         self.tenancy = Tenancy(self.brands.router.key_brands())
@@ -77,10 +91,23 @@ class BotService:
     def attach(self, engine: Engine) -> None:
         """The engine is up: whoever started it (`loading`, or a test) also stops it."""
         self.engine = engine
-        self.drafts = DraftService.build(engine, self.catalog, self.config)
+        self.drafts = DraftService.build(engine, self.catalog, self.config, executor=self.executor)
         for callback in self._on_attach:
             callback(engine)
         self.ready.set()
+
+    def warm_judge(self) -> None:
+        """Fit the tone judge now, in the quality pool, while the engine loads: the first draft must
+        not pay for it, and nothing waits for it on the event loop. Idempotent; call it on the loop."""
+        if self.config.quality.tone_judge and self.judge_warm is None:
+            self.judge_warm = asyncio.get_running_loop().run_in_executor(self.executor, tone_judge)
+
+    @property
+    def judge_ready(self) -> bool:
+        """The tone judge is fitted (or switched off): a draft finishing now does not wait for it."""
+        if not self.config.quality.tone_judge:
+            return True
+        return self.judge_warm is not None and self.judge_warm.done()
 
     def fail(self, exc: BaseException) -> None:
         self.load_error = exc

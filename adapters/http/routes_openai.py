@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from adapters.http import sse
@@ -110,27 +111,31 @@ async def _stream(
     def chunk(choices: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
         return {**base, "choices": choices, **extra}
 
+    # The per-token event, encoded once per request up to its choices (the hot path: one per token)
+    head = b"data: " + orjson.dumps(base)[:-1] + b',"choices":'
+
+    def delta_event(index: int, delta: dict[str, str]) -> bytes:
+        return head + orjson.dumps([{"index": index, "delta": delta, "finish_reason": None}]) + b"}\n\n"
+
     started: set[int] = set()
     try:
         event: StreamEvent | None = first
         while event is not None:
             if isinstance(event, GenerationResult):
-                for o in event.outputs:
-                    await sse.send(
-                        response, chunk([{"index": o.index, "delta": {}, "finish_reason": o.finish_reason}])
-                    )
+                finals = [
+                    chunk([{"index": o.index, "delta": {}, "finish_reason": o.finish_reason}])
+                    for o in event.outputs
+                ]
                 if include_usage:
-                    await sse.send(response, chunk([], usage=_usage(event)))
-                await sse.send(response, "[DONE]")
+                    finals.append(chunk([], usage=_usage(event)))
+                await sse.send_many(response, [*finals, "[DONE]"])
                 break
             if isinstance(event, TextDelta):
                 delta: dict[str, str] = {"content": event.text}
                 if event.index not in started:
                     started.add(event.index)
                     delta = {"role": "assistant", **delta}
-                await sse.send(
-                    response, chunk([{"index": event.index, "delta": delta, "finish_reason": None}])
-                )
+                await response.write(delta_event(event.index, delta))
             event = await anext(events, None)
     except ConnectionResetError:
         log.info("client left chat request %s mid-stream; cancelling it", rid)

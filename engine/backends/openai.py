@@ -23,11 +23,13 @@ from typing import Any
 import aiohttp
 
 from engine.backends.openai_wire import (
+    DONE,
     RETRYABLE_STATUS,
     Choice,
+    EventLines,
     auth_message,
+    coalesced,
     display_url,
-    malformed,
     parse_chunk,
     refusal,
     request_body,
@@ -270,23 +272,33 @@ class OpenAIEngine:
         first_at: float | None = None
         finished = False
         try:
-            async for data in self._events(resp, deadline):
-                if data == "[DONE]":
-                    finished = True
-                    break
-                chunk = parse_chunk(data)
-                if isinstance(chunk.get("usage"), dict):
-                    usage = chunk["usage"]
-                for choice in chunk.get("choices") or ():
-                    delta, tokens = take_choice(choice, choices)
-                    if tokens:
-                        self.metrics.tokens_generated(tokens)
-                    if delta is None:
-                        continue
+            # One step per network read: several tokens that arrived together become one delta per
+            # choice, so a consumer that fell behind catches up instead of falling further behind.
+            async for payloads in self._events(resp, deadline):
+                texts: dict[int, list[str]] = {}
+                tokens = 0
+                for data in payloads:
+                    if data == DONE:
+                        finished = True
+                        break
+                    chunk = parse_chunk(data)
+                    if isinstance(chunk.get("usage"), dict):
+                        usage = chunk["usage"]
+                    for choice in chunk.get("choices") or ():
+                        index, text, count = take_choice(choice, choices)
+                        tokens += count
+                        if text:
+                            texts.setdefault(index, []).append(text)
+                if tokens:
+                    self.metrics.tokens_generated(tokens)
+                if texts:
                     if first_at is None:
                         first_at = time.perf_counter()
                         self.metrics.first_token(first_at - submitted)
-                    yield delta
+                    for delta in coalesced(texts):
+                        yield delta
+                if finished:
+                    break
         finally:
             resp.close()  # drops the connection when we stop early: the server aborts the request
         if not finished:
@@ -298,8 +310,7 @@ class OpenAIEngine:
         yield GenerationResult(
             request_id=request.request_id,
             outputs=[
-                SequenceOutput(i, "".join(c.text), c.token_ids, c.finish())
-                for i, c in enumerate(choices)
+                SequenceOutput(i, "".join(c.text), c.token_ids, c.finish()) for i, c in enumerate(choices)
             ],
             prompt_tokens=int(usage.get("prompt_tokens") or 0),
             queue_s=opened - submitted,
@@ -308,18 +319,18 @@ class OpenAIEngine:
             reported_completion_tokens=None if ids_known or reported is None else int(reported),
         )
 
-    async def _events(self, resp: aiohttp.ClientResponse, deadline: float) -> AsyncIterator[str]:
-        """The `data:` payloads of a server-sent event stream, bounded by the request's deadline."""
-        lines = resp.content.__aiter__()
+    async def _events(self, resp: aiohttp.ClientResponse, deadline: float) -> AsyncIterator[list[bytes]]:
+        """The `data:` payloads of a server-sent event stream, as many as each network read brought,
+        bounded by the request's deadline."""
+        content = resp.content
+        lines = EventLines()
         while True:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
                 raise EngineTimeout("generation took longer than the request's time limit")
             try:
-                async with asyncio.timeout(remaining):  # no task per line, unlike wait_for
-                    raw = await anext(lines)
-            except StopAsyncIteration:
-                return
+                async with asyncio.timeout(remaining):  # no task per read, unlike wait_for
+                    data = await content.readany()
             except TimeoutError as exc:
                 raise EngineTimeout(
                     f"the model server sent nothing for {self.config.read_timeout_s:.0f}s"
@@ -328,11 +339,12 @@ class OpenAIEngine:
                 ) from exc
             except (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError) as exc:
                 raise self._gone(f"the model server went away mid-request ({why(exc)})") from exc
-            except ValueError as exc:  # aiohttp: a line longer than its buffer
-                raise malformed(str(exc)) from exc
-            line = raw.decode("utf-8", errors="replace").strip()
-            if line.startswith("data:"):
-                yield line[5:].strip()
+            if not data:  # the end of the stream
+                if last := lines.end():
+                    yield last
+                return
+            if payloads := lines.feed(data):
+                yield payloads
 
     def _gone(self, message: str) -> EngineUnavailable:
         self._mark_unreachable(message)

@@ -1,6 +1,9 @@
 """The OpenAI wire format for backends.openai: request bodies, stream chunks, error answers.
 
 Kept apart from the engine so the client's control flow (slots, retries, deadlines) reads on its own.
+The stream is read per network read, not per line (`EventLines`), and parsed with orjson straight from
+bytes: the sidecar re-streams every token on the cores the model server computes on, so each Python
+object and call per token comes out of the model's own throughput (bench/backends.py measures it).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import aiohttp
+import orjson
 
 from engine.errors import EngineError, EngineOverloaded, EngineUnavailable, InvalidRequest
 from engine.types import GenerationRequest, TextDelta
@@ -21,6 +25,8 @@ from engine.types import GenerationRequest, TextDelta
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
+MAX_LINE = 1 << 20  # one SSE line (a chunk of a few tokens) is far smaller; more is a broken stream
+DONE = b"[DONE]"
 
 
 def display_url(url: str) -> str:
@@ -90,10 +96,30 @@ class Choice:
         return "stop"  # e.g. content_filter: the text ended where the server stopped it
 
 
-def parse_chunk(data: str) -> dict[str, Any]:
+class EventLines:
+    """The `data:` payloads of a server-sent event stream, fed as the network delivers bytes."""
+
+    def __init__(self) -> None:
+        self._pending = b""
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """Every complete `data:` line in `data` (after what an earlier read left unfinished)."""
+        lines = (self._pending + data).split(b"\n") if self._pending else data.split(b"\n")
+        self._pending = lines.pop()
+        if len(self._pending) > MAX_LINE:
+            raise malformed(f"a line longer than {MAX_LINE} bytes")
+        return [line[5:].strip() for line in lines if line.startswith(b"data:")]
+
+    def end(self) -> list[bytes]:
+        """The last line, when the stream ended without its newline."""
+        last, self._pending = self._pending.strip(), b""
+        return [last[5:].strip()] if last.startswith(b"data:") else []
+
+
+def parse_chunk(data: bytes | str) -> dict[str, Any]:
     try:
-        chunk = json.loads(data)
-    except json.JSONDecodeError as exc:
+        chunk = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
         raise malformed(f"a chunk that is not JSON: {exc.msg}") from exc
     if not isinstance(chunk, dict):
         raise malformed("a chunk that is not a JSON object")
@@ -104,29 +130,36 @@ def parse_chunk(data: str) -> dict[str, Any]:
     return chunk
 
 
-def take_choice(choice: Any, choices: list[Choice]) -> tuple[TextDelta | None, int]:
-    """Fold one chunk choice into `choices`: (the text delta, if any; token ids it carried)."""
-    if not isinstance(choice, dict) or not isinstance(choice.get("index", 0), int):
+def take_choice(choice: Any, choices: list[Choice]) -> tuple[int, str, int]:
+    """Fold one chunk choice into `choices`: (its index, the text it added or "", token ids it carried)."""
+    if not isinstance(choice, dict) or not isinstance(index := choice.get("index", 0), int):
         raise malformed("a choice without an index")
-    index = choice.get("index", 0)
     if not 0 <= index < len(choices):
         raise malformed(f"choice index {index} outside the {len(choices)} requested")
     slot = choices[index]
-    if choice.get("finish_reason"):
-        slot.finish_reason = str(choice["finish_reason"])
+    reason = choice.get("finish_reason")
+    if reason:
+        slot.finish_reason = str(reason)
     ids = choice.get("token_ids")
     count = 0
     if isinstance(ids, list):
-        slot.token_ids.extend(int(t) for t in ids)
+        slot.token_ids.extend(ids)  # orjson gives ints for JSON integers
         count = len(ids)
     delta = choice.get("delta")
     text = delta.get("content") if isinstance(delta, dict) else choice.get("text")
-    if text is not None and not isinstance(text, str):
+    if text is None:
+        return index, "", count
+    if not isinstance(text, str):
         raise malformed("a choice whose text is not a string")
-    if not text:
-        return None, count
-    slot.text.append(text)
-    return TextDelta(index, text), count
+    if text:
+        slot.text.append(text)
+    return index, text, count
+
+
+def coalesced(parts: dict[int, list[str]]) -> list[TextDelta]:
+    """One delta per choice for the text one read brought: a reader that fell behind catches up in
+    one event per choice, not one per token."""
+    return [TextDelta(index, "".join(texts)) for index, texts in parts.items()]
 
 
 def retry_after(value: str | None) -> float | None:

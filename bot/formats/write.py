@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bot.brief import Brief
@@ -106,9 +106,7 @@ async def write_parts(
         timeout_s=timeout_s,
     )
     if request_id:
-        request = GenerationRequest(
-            messages=request.messages, params=params, n=request.n, timeout_s=timeout_s, request_id=request_id
-        )
+        request = replace(request, request_id=request_id)
     started = time.perf_counter()
     result = await generate(service.engine, request)
     specifics = brief_specifics(brief, finder)

@@ -149,7 +149,7 @@ def test_specifics_every_post_dropped_are_restored_from_the_brief(catalog: Catal
 
 def test_a_thread_that_runs_long_keeps_the_count_asked_for(catalog: Catalog) -> None:
     raw = "\n".join(
-        f"{i}/ Bread is {word} here." for i, word in enumerate("good warm fresh crisp soft".split(), 1)
+        f"{i}/ Bread is {word} here." for i, word in enumerate(["good", "warm", "fresh", "crisp", "soft"], 1)
     )
     raw += "\n6/ Visit us soon!"
     b = brief("x", prompt="Our bakery is great.")

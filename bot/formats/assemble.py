@@ -61,7 +61,8 @@ def _restore(
         sentence = next((s for s in pool if states(s, specific)), None)
         if sentence is None:
             continue
-        order = [i for i in range(len(bodies)) if i not in fixed] + sorted(fixed)
+        # the middle first, then the hook; the call to action stays last in its post
+        order = [i for i in range(len(bodies)) if i not in fixed] + [min(fixed)]
         slot = next((i for i in order if len(bodies[i]) + len(sentence) + 1 <= limit), None)
         if slot is not None:
             bodies[slot] = f"{bodies[slot]} {sentence}".strip()

@@ -117,6 +117,21 @@ def _slide(number: int, headline: str, line: str, finisher: Finisher) -> Slide:
     return Slide(number, head or cap_words(text, HEADLINE_WORDS, headline=True), text)
 
 
+def fallback_slides(hook: str, middle: list[str], cta: str, n: int) -> list[RawSlide]:
+    """Slides from sentences: a short sentence (a headline already) takes the next one as its line,
+    a long one is its own line under a shortened headline; the last slide is the call to action."""
+    queue, slides = [hook, *middle], []
+    while queue and len(slides) < n - 1:
+        sentence = queue.pop(0)
+        short = len(sentence.split()) <= HEADLINE_WORDS
+        line = queue.pop(0) if short and len(queue) > max(0, n - 2 - len(slides)) else sentence
+        slides.append(RawSlide(sentence, line))
+    if len(slides) < 2:  # a carousel has 3 slides or more: the hook's sentence serves twice
+        slides.append(RawSlide(slides[-1].line if slides else hook, slides[-1].line if slides else hook))
+    short_cta = cta == DEFAULT_CTA or len(cta.split()) <= HEADLINE_WORDS
+    return [*slides, RawSlide(DEFAULT_CTA_HEADLINE if short_cta else cta, cta)]
+
+
 def carousel(raw: str, plan: CarouselPlan, finisher: Finisher, specifics: Sequence[str]) -> Parts:
     removed: list[str] = []
 
@@ -136,9 +151,8 @@ def carousel(raw: str, plan: CarouselPlan, finisher: Finisher, specifics: Sequen
         pool = said + [s for s in brief_sentences(finisher) if s not in said]
         hook = said[0] if said else (pool[0] if pool else finisher.brief.prompt)
         cta = call_to_action(finisher, said[1:])
-        middle = [s for s in pool if s not in (hook, cta)][: n - 2] or [hook]  # a carousel has 3 or more
-        cta_head = DEFAULT_CTA_HEADLINE if cta == DEFAULT_CTA else cta
-        slides = [RawSlide(hook, hook), *(RawSlide(s, s) for s in middle), RawSlide(cta_head, cta)]
+        middle = [s for s in pool if s not in (hook, cta)]
+        slides = fallback_slides(hook, middle, cta, n)
     elif len(slides) > n:
         slides = [*slides[: n - 1], slides[-1]]
     built = [_slide(i + 1, s.headline, s.line, finisher) for i, s in enumerate(slides)]

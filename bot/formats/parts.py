@@ -29,6 +29,7 @@ from bot.quality.scoring import voice_allows_first_person
 from bot.voice import speak_as_we
 
 SENTENCE_END = re.compile(r"[.!?…][\"'”’)]?(?=\s|$)")
+DETERMINERS = frozenset(("a", "an", "the", "our", "your", "their", "its", "this", "that", "these", "those"))
 CLAUSE = re.compile(r"\s*[,:;–—]\s+|\s+-\s+")
 
 
@@ -135,6 +136,9 @@ def cap_words(text: str, limit: int, *, headline: bool) -> str:
         first = CLAUSE.split(text, maxsplit=1)[0]
         if len(words) > limit and 3 <= len(first.split()) <= limit:
             words = first.split()
+        if len(words) > limit:  # headline style: "Bakery opens second shop at 12 Mill Street"
+            words = [w for w in words if w.lower() not in DETERMINERS] or words
+            words[0] = words[0][:1].upper() + words[0][1:]
         words = words[:limit]
         while len(words) > 1 and words[-1].lower().strip(",;:.'’") in DANGLING:
             words.pop()

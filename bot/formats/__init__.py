@@ -16,6 +16,7 @@ from bot.formats.shape import (
     Plan,
     ThreadPlan,
     check_format,
+    native_plan,
     plan_format,
 )
 from bot.formats.write import DraftSource, Formatted, brief_specifics, write_parts
@@ -35,6 +36,7 @@ __all__ = [
     "ThreadPost",
     "brief_specifics",
     "check_format",
+    "native_plan",
     "plan_format",
     "write_parts",
 ]

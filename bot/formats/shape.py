@@ -132,3 +132,20 @@ def plan_format(
         return ThreadPlan(platform, posts, limit, given=count is not None)
     slides = count or count_by_length("carousel", material_chars, limit)
     return CarouselPlan(platform, slides, limit, given=count is not None)
+
+
+def native_plan(
+    fmt: str, platform: str, catalog: Catalog, *, material_chars: int, count: int | None = None
+) -> Plan | None:
+    """For one platform of several (`platform:x,linkedin`): the format asked for where the platform
+    takes it, else its native single post, so `format:thread platform:x,linkedin` gives an X thread
+    and a LinkedIn post rather than an error. An unknown format or a bad count still raises."""
+    name = check_format(fmt)
+    keys = {"post": (), "thread": THREAD_PLATFORMS, "carousel": CAROUSEL_PLATFORMS}[name]
+    if platform not in keys:
+        if name != "post":
+            plan_format(
+                name, keys[0], catalog, material_chars=material_chars, count=count
+            )  # the count's check
+        return None
+    return plan_format(name, platform, catalog, material_chars=material_chars, count=count)

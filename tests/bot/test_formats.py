@@ -12,7 +12,7 @@ from bot.catalog import Catalog
 from bot.errors import InvalidOption
 from bot.formats import CarouselPlan, Parts, ThreadPlan, brief_specifics, plan_format
 from bot.formats.parse import pack, split_carousel, split_thread
-from bot.formats.shape import HEADLINE_WORDS, LINE_WORDS
+from bot.formats.shape import HEADLINE_WORDS, LINE_WORDS, native_plan
 from bot.formats.write import assemble_output
 from bot.postprocess import HASHTAG
 from bot.quality.factguard import invented
@@ -79,6 +79,15 @@ def test_a_format_the_platform_does_not_take_says_what_would_do(
     with pytest.raises(InvalidOption) as caught:
         plan_format(fmt, platform, catalog, material_chars=100, count=count)
     assert str(caught.value).startswith(words)
+
+
+def test_several_platforms_each_get_the_format_in_their_native_shape(catalog: Catalog) -> None:
+    x = native_plan("thread", "x", catalog, material_chars=100, count=4)
+    assert isinstance(x, ThreadPlan) and x.posts == 4
+    assert native_plan("thread", "linkedin", catalog, material_chars=100, count=4) is None  # a post
+    assert isinstance(native_plan("carousel", "linkedin", catalog, material_chars=100), CarouselPlan)
+    with pytest.raises(InvalidOption, match="2 to 10 posts"):
+        native_plan("thread", "linkedin", catalog, material_chars=100, count=40)
 
 
 # --- threads -------------------------------------------------------------------------------------

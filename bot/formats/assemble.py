@@ -17,9 +17,11 @@ from bot.formats.parts import Finisher, Parts, Slide, ThreadPost, cap_words, mis
 from bot.formats.shape import HEADLINE_WORDS, LINE_WORDS, CarouselPlan, ThreadPlan
 from bot.postprocess import INSTRUCTION_WORDS, finalize
 
+# Calls to action; verbs that are also nouns ("shop", "order", "book") only with what makes them verbs.
 CTA = re.compile(
-    r"\b(?:visit|join|come|try|order|book|sign up|follow|read|learn|shop|grab|discover|check out|reply|"
-    r"tell us|download|register|stop by|drop by|don't miss|see you|get yours|pre-order|subscribe)\b",
+    r"\b(?:visit|join us|come (?:by|in|down|and|see|visit)|try|(?:order|book|shop) (?:now|today|online|yours)"
+    r"|sign up|follow|read (?:more|the)|learn more|grab|discover|check out|reply|tell us|download|register"
+    r"|stop by|drop by|don't miss|see you|get yours|pre-order|subscribe)\b",
     re.IGNORECASE,
 )
 # Said when neither the brief nor the model gave a call to action: it states nothing to check.
@@ -47,6 +49,22 @@ def call_to_action(finisher: Finisher, candidates: Sequence[str]) -> str:
         return finisher.brief.call_to_action.strip()
     found = [s for s in candidates if CTA.search(s)]
     return found[-1] if found else DEFAULT_CTA
+
+
+def outline(said: list[str], finisher: Finisher, specifics: Sequence[str]) -> tuple[str, list[str], str]:
+    """The splitter's hook, middle and call to action from what the model said and the brief's own
+    sentences. The middle puts what carries the brief's specifics first (the model's sentences, then
+    the brief's for specifics still missing), then the rest, so packing leaves out filler, not facts."""
+    briefs = [s for s in brief_sentences(finisher) if s not in said]
+    hook = said[0] if said else (briefs[0] if briefs else finisher.brief.prompt)
+    cta = call_to_action(finisher, said[1:])
+    pool = [s for s in [*said, *briefs] if s not in (hook, cta)]
+    carrying = [s for s in pool if any(states(s, x) for x in specifics)]
+    first: list[str] = []
+    for sentence in carrying:
+        if sentence in said or missing([hook, *first], [x for x in specifics if states(sentence, x)]):
+            first.append(sentence)
+    return hook, first + [s for s in pool if s not in first and s not in carrying], cta
 
 
 def _restore(
@@ -87,10 +105,7 @@ def thread(raw: str, plan: ThreadPlan, finisher: Finisher, specifics: Sequence[s
     fallback = len(bodies) < n
     if fallback:
         said = [c for c in (clean(s) for s in sentences(raw)) if c]  # numbering off before the guard
-        pool = said + [s for s in brief_sentences(finisher) if s not in said]
-        hook = said[0] if said else (pool[0] if pool else finisher.brief.prompt)
-        cta = call_to_action(finisher, said[1:])
-        middle = [s for s in pool if s not in (hook, cta)]
+        hook, middle, cta = outline(said, finisher, specifics)
         bodies = [hook, *pack(middle, n - 2, limit), cta]
     elif len(bodies) > n:
         bodies = [*bodies[: n - 1], bodies[-1]]  # the last one is the call to action
@@ -149,11 +164,7 @@ def carousel(raw: str, plan: CarouselPlan, finisher: Finisher, specifics: Sequen
     fallback = len(slides) < n
     if fallback:
         said = [c for c in (clean(s) for s in sentences(raw)) if c]  # numbering off before the guard
-        pool = said + [s for s in brief_sentences(finisher) if s not in said]
-        hook = said[0] if said else (pool[0] if pool else finisher.brief.prompt)
-        cta = call_to_action(finisher, said[1:])
-        middle = [s for s in pool if s not in (hook, cta)]
-        slides = fallback_slides(hook, middle, cta, n)
+        slides = fallback_slides(*outline(said, finisher, specifics), n)
     elif len(slides) > n:
         slides = [*slides[: n - 1], slides[-1]]
     built = [_slide(i + 1, s.headline, s.line, finisher) for i, s in enumerate(slides)]

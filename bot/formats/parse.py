@@ -94,26 +94,29 @@ def sentences(text: str) -> list[str]:
 
 
 def pack(items: list[str], bins: int, limit: int) -> list[str]:
-    """`items` (sentences, in order) packed into at most `bins` texts of at most `limit` characters,
-    spread evenly rather than filling the first ones; an item too long for a bin is kept whole (the
-    part's own limit cuts it later)."""
+    """`items` (sentences, most important first) packed in order into at most `bins` texts of at most
+    `limit` characters, spread evenly rather than filling the first ones. What does not fit once the
+    bins are full is left out (the caller restores any specific it carried); an item too long for a bin
+    is kept whole (the part's own limit cuts it later)."""
     if bins <= 0 or not items:
         return []
     if len(items) <= bins:
         return list(items)
-    total = sum(len(i) + 1 for i in items)
-    target = min(limit, max(total // bins, 1))
+    target = min(limit, max(sum(len(i) + 1 for i in items) // bins, 1))
     out: list[str] = []
     current = ""
     for index, item in enumerate(items):
-        left_items, left_bins = len(items) - index, bins - len(out)
-        candidate = f"{current} {item}".strip()
-        must_open = left_items >= left_bins and current and len(out) + 1 < bins
-        if current and (len(candidate) > limit or (len(current) >= target and must_open)):
+        if not current:
+            current = item
+            continue
+        candidate = f"{current} {item}"
+        later_bins = bins - len(out) - 1
+        wants_new = len(candidate) > limit or len(current) >= target or len(items) - index <= later_bins
+        if wants_new and later_bins > 0:
             out.append(current)
             current = item
-        else:
+        elif len(candidate) <= limit:
             current = candidate
-    if current:
-        out.append(current)
+        # else: every bin is full, and the item is left out
+    out.append(current)
     return out

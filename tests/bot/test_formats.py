@@ -3,8 +3,6 @@ model writes them: in form, out of form, too long, inventing) assembled into par
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from bot.brief import Brief
@@ -17,6 +15,7 @@ from bot.formats.write import assemble_output
 from bot.postprocess import HASHTAG
 from bot.quality.factguard import invented
 
+FILLER = ["rye", "sourdough", "seeded", "white", "spelt", "brown", "oat", "corn"]
 BAKERY = (
     "Our bakery opens a second shop at 12 Mill Street on Saturday. Free croissant for the first 50 "
     "visitors. Open 7am to 3pm."
@@ -156,6 +155,16 @@ def test_specifics_every_post_dropped_are_restored_from_the_brief(catalog: Catal
     assert parts.posts[1].body.startswith("Our second shop opens on Saturday. Our bakery opens a second shop")
 
 
+def test_a_long_answer_out_of_form_keeps_the_count_and_the_brief_facts_over_filler(catalog: Catalog) -> None:
+    filler = " ".join(f"We love {w} bread and we bake it with care every single day." for w in FILLER)
+    raw = f"How would we respond? {filler} Our second shop is at 12 Mill Street."
+    b = brief("x")
+    parts = assemble_output(raw, plan("thread", "x", catalog, 3), b, catalog, brief_specifics(b))
+    assert parts.fallback
+    assert_thread_in_shape(parts, 280, 3, ["12 Mill Street", "Saturday", "50", "7am", "3pm"])
+    assert parts.posts[1].body.startswith("Our second shop is at 12 Mill Street.")  # facts before filler
+
+
 def test_a_thread_that_runs_long_keeps_the_count_asked_for(catalog: Catalog) -> None:
     raw = "\n".join(
         f"{i}/ Bread is {word} here." for i, word in enumerate(["good", "warm", "fresh", "crisp", "soft"], 1)
@@ -234,4 +243,7 @@ def test_pack_spreads_sentences_over_the_bins_within_the_limit() -> None:
     assert len(packed) == 3 and " ".join(packed) == " ".join(items)
     assert all(len(p) <= 100 for p in packed)
     assert pack(items[:2], 3, 100) == items[:2]
-    assert all(re.match(r"Sentence", p) for p in pack(items, 9, 40))
+    assert pack(items, 9, 40) == items
+    crowded = pack(items, 2, 60)  # more than two bins hold: the rest is left out, never a third bin
+    assert len(crowded) == 2 and all(len(p) <= 60 for p in crowded)
+    assert crowded[0].startswith("Sentence number 0") and crowded[1].startswith("Sentence number 2")

@@ -46,6 +46,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "DATABASE_URL": "store.url",
     "POSTPULSE_DISCORD_SHARD_COUNT": "discord.shard_count",
     "POSTPULSE_DISCORD_SHARD_IDS": "discord.shard_ids",
+    "POSTPULSE_FETCH_ALLOW_PRIVATE": "links.allow_private",  # 1: links may reach private addresses
 }
 
 
@@ -309,6 +310,42 @@ class RolesConfig(_Strict):
     discord_reviewer_role: str | None = None  # a Discord role id (as a string) or exact role name
 
 
+class LinksConfig(_Strict):
+    """The `links:` section: how `url:` briefs fetch a page (bot.links).
+
+    Private, loopback, link-local, multicast, reserved and cloud-metadata addresses are refused after
+    DNS resolution and on every redirect unless `allow_private` is on (POSTPULSE_FETCH_ALLOW_PRIVATE=1,
+    for a page on this machine or the intranet) or the address lies in `allow_networks` (an intranet
+    wiki's range, say, without opening the rest).
+    """
+
+    allow_private: bool = False
+    allow_networks: list[str] = []  # addresses or networks reachable even with allow_private off
+    max_bytes: int = Field(5_000_000, ge=1024, le=100_000_000)  # the page as decoded (gzip counts inflated)
+    timeout_s: float = Field(10.0, gt=0, le=120)  # the whole fetch, every redirect included
+    max_redirects: int = Field(5, ge=0, le=20)
+    cache_ttl_s: float = Field(900.0, ge=0)  # 0: no cache
+    cache_entries: int = Field(256, ge=0)
+    user_agent: str = Field("PostPulse/0.1 (link to post)", min_length=1, max_length=200)
+
+    @field_validator("allow_networks", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return [] if value is None else value
+
+    @field_validator("allow_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{item!r} is not an IP address or network") from exc
+        return value
+
+
 class QualityConfig(_Strict):
     """The `quality:` section: the prompt format and best-of-n (bot.drafts.DraftService.build)."""
 
@@ -343,6 +380,7 @@ class AppConfig(BaseModel):
     quality: QualityConfig = QualityConfig()  # prompt format, best-of-n (bot.drafts)
     roles: RolesConfig = RolesConfig()  # who administers brand kits and reviews drafts
     brand_kit: BrandKitConfig = BrandKitConfig()  # the default brand's starting kit (bot.brandkit)
+    links: LinksConfig = LinksConfig()  # fetching pages for url: briefs (bot.links)
     config_dir: Path = CONFIG_DIR
 
     @model_validator(mode="after")

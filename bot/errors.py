@@ -2,7 +2,7 @@
 
 Handler order for adapters: DuplicateDelivery, RateLimited, InvalidOption (also an engine
 InvalidRequest, so handlers written for the engine's tree still catch it), DraftNotFound,
-ReviewConflict, NotAllowed, BrandNotFound, then BotError. `bot.messages.user_message(exc)` gives the
+ReviewConflict, NotAllowed, BrandNotFound, LinkError (an InvalidOption), then BotError. `bot.messages.user_message(exc)` gives the
 plain words for any of them. ConfigError is also the engine's ConfigError, for the same reason: one
 `isinstance` check (the CLI's exit code 2) covers a bad `model:` key and a bad `brands:` key alike.
 """
@@ -80,3 +80,38 @@ class NotAllowed(BotError):
     def __init__(self, message: str, *, role: str) -> None:
         super().__init__(message)
         self.role = role
+
+
+class LinkError(InvalidOption):
+    """A link (`url:`) that cannot become a brief. The address is the client's choice, so each case is
+    a client error in plain words (an InvalidOption on field `url`: HTTP answers 4xx, chat shows the
+    message), never a 5xx. Subclasses say which: refused, unreachable, timed out, not a web page, too
+    large, nothing readable. The message never carries the page's content."""
+
+    def __init__(self, message: str, *, url: str | None = None) -> None:
+        super().__init__(message, field="url", value=url)
+
+
+class LinkRefused(LinkError):
+    """The link (or a redirect it led to) points at a private, loopback, link-local, multicast, reserved
+    or cloud-metadata address, or uses a scheme other than http/https."""
+
+
+class LinkUnreachable(LinkError):
+    """The site could not be reached, answered with an error status, or redirected too often."""
+
+
+class LinkTimedOut(LinkError):
+    """The page did not arrive within links.timeout_s."""
+
+
+class NotAWebPage(LinkError):
+    """The link answers with something other than HTML (a PDF, an image, JSON)."""
+
+
+class PageTooLarge(LinkError):
+    """The page is larger than links.max_bytes."""
+
+
+class NothingReadable(LinkError):
+    """The page is HTML but has no main text to write from (a login wall, an app shell, an empty page)."""

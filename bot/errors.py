@@ -3,8 +3,9 @@
 Handler order for adapters: DuplicateDelivery, RateLimited, InvalidOption (also an engine
 InvalidRequest, so handlers written for the engine's tree still catch it), DraftNotFound,
 ReviewConflict, NotAllowed, BrandNotFound, LinkError (an InvalidOption), then BotError.
-`bot.messages.user_message(exc)` gives the plain words for any of them. ConfigError is also the engine's ConfigError, for the same reason: one
-`isinstance` check (the CLI's exit code 2) covers a bad `model:` key and a bad `brands:` key alike.
+`bot.messages.user_message(exc)` gives the plain words for any of them. ConfigError is also the
+engine's ConfigError, for the same reason: one `isinstance` check (the CLI's exit code 2) covers a
+bad `model:` key and a bad `brands:` key alike.
 """
 
 from __future__ import annotations

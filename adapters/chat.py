@@ -37,6 +37,7 @@ from bot.drafts import DraftDelta
 from bot.errors import InvalidOption
 from bot.messages import user_message
 from bot.postprocess import HASHTAG
+from bot.records import ROLES
 from bot.service import BotService
 from engine.errors import EngineDead, EngineError, EngineNotReady
 
@@ -340,7 +341,9 @@ def run_chat(args: argparse.Namespace) -> int:
     env = dict(os.environ)  # read once, here
     config = load_config(args.config, env)
     term = Terminal(sys.stdout, env)
-    origin = Origin("console", user_id=getpass.getuser(), channel_id="terminal")
+    # One person's own machine (the `default` tenant): they administer its brand kit and review,
+    # as an HTTP caller does when no API keys are configured.
+    origin = Origin("console", user_id=getpass.getuser(), channel_id="terminal", roles=frozenset(ROLES))
     history: Path = args.history or default_history()
     background = LoopThread()
     # The runtime lives on the loop thread: entered by one submitted coroutine, left by another.

@@ -58,6 +58,12 @@ class Replica:
         await self.wait_ready()
         return self
 
+    async def running(self) -> Replica:
+        """Started again if an earlier test stopped it (the pair is shared by the module)."""
+        if self.process is None or self.process.returncode is not None:
+            await self.start()
+        return self
+
     async def wait_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_S
         async with aiohttp.ClientSession() as session:

@@ -125,7 +125,7 @@ async def test_a_draft_survives_a_restart(replicas: dict[str, Replica]) -> None:
 async def test_review_states_are_the_same_on_both_replicas(replicas: dict[str, Replica]) -> None:
     """Sent for review on B, edited on A, approved on both at once: one approval, one 409, and both
     replicas answer with the same state, revisions and audit trail."""
-    a, b = replicas["a"], replicas["b"]
+    a, b = await asyncio.gather(replicas["a"].running(), replicas["b"].running())
     status, made = await call("POST", f"{a.url}/generate-text", BRIEF)
     assert status == 200, made
     draft = f"/v1/drafts/{made['draft_id']}"

@@ -50,7 +50,10 @@ async def test_candidates_go_one_after_another_seeded_as_vllm_seeds_its_children
     assert [(s.body["n"], s.body["seed"]) for s in fake.seen] == [(1, 42), (1, 43), (1, 44)]
     assert all(s.completed for s in fake.seen)
     deltas = [(e.index, e.text) for e in events if isinstance(e, TextDelta)]
-    assert deltas == [(0, "a"), (0, "b"), (1, "c"), (2, "d"), (2, "e"), (2, "f")]
+    # One candidate after another; tokens of one read may arrive as one delta (openai_wire coalesces).
+    assert [index for index, _ in deltas] == sorted(index for index, _ in deltas)
+    joined = {i: "".join(text for index, text in deltas if index == i) for i in range(3)}
+    assert joined == {0: "ab", 1: "c", 2: "def"}
     result = events[-1]
     assert isinstance(result, GenerationResult) and result.request_id == whole.request_id
     assert [(o.index, o.text) for o in result.outputs] == [(0, "ab"), (1, "c"), (2, "def")]

@@ -222,14 +222,14 @@ class Assistant:
                 value=str(rating),
             )
         draft = await self.get(origin, draft_id)
-        self._check_variant(draft, variant)
+        draft.check_variant(variant)
         await self.store.feedback.add_rating(draft_id, variant, rating, origin)  # committed when it returns
         return await self.get(origin, draft_id)
 
     async def choose(self, origin: Origin, draft_id: str, variant: int) -> StoredDraft:
         """ "Use this": record the chosen variant (the A/B signal) and return the updated draft."""
         draft = await self.get(origin, draft_id)
-        self._check_variant(draft, variant)
+        draft.check_variant(variant)
         await self.store.feedback.add_choice(draft_id, variant, origin)
         return await self.get(origin, draft_id)
 
@@ -250,17 +250,6 @@ class Assistant:
         if not await self.store.deliveries.claim(f"{origin.front_door}:{origin.delivery_id}"):
             log.info("duplicate delivery %s:%s ignored", origin.front_door, origin.delivery_id)
             raise DuplicateDelivery(f"delivery {origin.delivery_id} was already processed")
-
-    @staticmethod
-    def _check_variant(draft: StoredDraft, variant: int) -> None:
-        count = len(draft.variants)
-        if isinstance(variant, bool) or not isinstance(variant, int) or not 0 <= variant < count:
-            raise InvalidOption(
-                f"variant must be between 0 and {count - 1} for this draft (got {variant}).",
-                field="variant",
-                allowed=[str(i) for i in range(count)],
-                value=str(variant),
-            )
 
     async def _defaults(self, origin: Origin, command: grammar.Command) -> Info:
         where = (origin.front_door, origin.workspace_id, origin.channel_id)

@@ -50,6 +50,22 @@ ENV_OVERRIDES: dict[str, str] = {
 }
 
 
+def comma_list(value: object) -> object:
+    """A list setting given as one environment string, `a,b`."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return [] if value is None else value
+
+
+def ip_networks(value: list[str]) -> list[str]:
+    for item in value:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError as exc:
+            raise ValueError(f"{item!r} is not an IP address or network") from exc
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -81,19 +97,12 @@ class HttpConfig(_Strict):
     @classmethod
     def _comma_list(cls, value: object) -> object:
         """POSTPULSE_ALLOWED_HOSTS / POSTPULSE_TRUSTED_PROXIES arrive as `a,b`."""
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return [] if value is None else value
+        return comma_list(value)
 
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
-        for item in value:
-            try:
-                ipaddress.ip_network(item, strict=False)
-            except ValueError as exc:
-                raise ValueError(f"{item!r} is not an IP address or network") from exc
-        return value
+        return ip_networks(value)
 
 
 class StoreConfig(_Strict):
@@ -331,19 +340,12 @@ class LinksConfig(_Strict):
     @field_validator("allow_networks", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return [] if value is None else value
+        return comma_list(value)
 
     @field_validator("allow_networks")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
-        for item in value:
-            try:
-                ipaddress.ip_network(item, strict=False)
-            except ValueError as exc:
-                raise ValueError(f"{item!r} is not an IP address or network") from exc
-        return value
+        return ip_networks(value)
 
 
 class QualityConfig(_Strict):

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Literal
 
 from bot.brief import Brief
+from bot.errors import InvalidOption
 from bot.postprocess import Post
 
 FrontDoor = Literal["slack", "discord", "http", "console", "playground"]
@@ -72,6 +73,17 @@ class StoredDraft:
         """The variant to show first: the chosen one, else the first."""
         index = self.chosen_variant if self.chosen_variant is not None else 0
         return self.variants[index] if 0 <= index < len(self.variants) else self.variants[0]
+
+    def check_variant(self, variant: int) -> None:
+        """InvalidOption naming the allowed range unless `variant` is one of this draft's."""
+        count = len(self.variants)
+        if isinstance(variant, bool) or not isinstance(variant, int) or not 0 <= variant < count:
+            raise InvalidOption(
+                f"variant must be between 0 and {count - 1} for this draft (got {variant}).",
+                field="variant",
+                allowed=[str(i) for i in range(count)],
+                value=str(variant),
+            )
 
 
 @dataclass(frozen=True)

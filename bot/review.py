@@ -115,7 +115,7 @@ class Reviews:
     ) -> ReviewStatus:
         """draft | changes_requested -> in_review; anyone in the draft's team may send it."""
         draft = await self._draft(origin, draft_id)
-        _check_variant(draft, variant)
+        draft.check_variant(variant)
         clean = _note(note, required=False)
 
         def plan(status: ReviewStatus) -> ReviewChange:
@@ -134,7 +134,7 @@ class Reviews:
                 "to the author.",
                 role="reviewer",
             )
-        _check_variant(draft, variant)
+        draft.check_variant(variant)
         clean = _text(text, draft)
 
         def plan(status: ReviewStatus) -> ReviewChange | None:
@@ -154,7 +154,7 @@ class Reviews:
         if not origin.can("reviewer"):
             raise NotAllowed(NOT_A_REVIEWER.format(what="approve drafts"), role="reviewer")
         if variant is not None:
-            _check_variant(draft, variant)
+            draft.check_variant(variant)
         if revision is not None and not _whole(revision):
             raise InvalidOption(
                 f"revision must be a whole number, 0 or more (got {revision}).",
@@ -242,17 +242,6 @@ def _change(
         text=text,
         approved=approved,
     )
-
-
-def _check_variant(draft: StoredDraft, variant: int) -> None:
-    count = len(draft.variants)
-    if isinstance(variant, bool) or not isinstance(variant, int) or not 0 <= variant < count:
-        raise InvalidOption(
-            f"variant must be between 0 and {count - 1} for this draft (got {variant}).",
-            field="variant",
-            allowed=[str(i) for i in range(count)],
-            value=str(variant),
-        )
 
 
 def _whole(value: object) -> bool:

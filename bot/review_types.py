@@ -100,6 +100,14 @@ class ReviewStatus:
             raise IndexError(f"this draft has no variant {variant}")
         return max(mine, key=lambda r: r.number)
 
+    def shown(self, variant: int) -> Revision:
+        """What a review message shows: the approved revision once there is one, else the latest."""
+        return self.approved if self.approved is not None else self.latest(variant)
+
+    def last_event(self, *actions: str) -> ReviewEvent | None:
+        """The newest audit event of one of `actions` (who approved, who asked for changes)."""
+        return next((event for event in reversed(self.history) if event.action in actions), None)
+
     def revision(self, variant: int, number: int) -> Revision | None:
         return next((r for r in self.revisions if r.variant == variant and r.number == number), None)
 

@@ -14,7 +14,6 @@ a modal lives in this process until it is submitted or times out.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +29,7 @@ from bot.messages import user_message
 
 if TYPE_CHECKING:
     from adapters.discord.responding import Responder
-    from bot.review_types import ReviewEvent, ReviewStatus, Revision
+    from bot.review_types import ReviewStatus
 
 log = logging.getLogger(__name__)
 
@@ -41,22 +40,14 @@ NOTE_LIMIT = 1000
 MODAL_TIMEOUT_S = 900.0
 
 
-def _last(history: Sequence[ReviewEvent], *actions: str) -> ReviewEvent | None:
-    return next((event for event in reversed(history) if event.action in actions), None)
-
-
-def shown_revision(status: ReviewStatus, variant: int) -> Revision:
-    return status.approved if status.approved is not None else status.latest(variant)
-
-
 def state_line(status: ReviewStatus) -> str:
     if status.state == "approved":
-        event = _last(status.history, "approve")
+        event = status.last_event("approve")
         who = f" by <@{event.actor_id}>" if event else ""
         number = status.approved.number if status.approved is not None else 0
         return f"✅ **Approved**{who} (revision {number})"
     if status.state == "changes_requested":
-        event = _last(status.history, "changes")
+        event = status.last_event("changes")
         who = f" by <@{event.actor_id}>" if event else ""
         note = f": “{event.note}”" if event and event.note else ""
         return f"↩️ **Changes requested**{who}{note}"
@@ -68,8 +59,8 @@ def state_line(status: ReviewStatus) -> str:
 def review_content(status: ReviewStatus, variant: int, catalog: Catalog, mention: str | None = None) -> str:
     """The review message: who asked, the text (cut to fit one message), the state."""
     draft = status.draft
-    revision = shown_revision(status, variant)
-    asked = _last(status.history, "review")
+    revision = status.shown(variant)
+    asked = status.last_event("review")
     requester = asked.actor_id if asked else draft.origin.user_id
     edited = f" by <@{revision.author_id}>" if revision.number else ""
     head = (
@@ -102,13 +93,13 @@ def review_view(status: ReviewStatus, variant: int) -> ui.View | None:
 def outcome_content(status: ReviewStatus, variant: int) -> str:
     """The author's notice: approved (with the text to post), or the reviewer's note."""
     author = status.draft.origin.user_id
-    revision = shown_revision(status, variant)
+    revision = status.shown(variant)
     if status.state == "approved":
-        event = _last(status.history, "approve")
+        event = status.last_event("approve")
         who = f"<@{event.actor_id}>" if event else "A reviewer"
         head = f"<@{author}> ✅ {who} approved your draft — ready to post (revision {revision.number}):"
     else:
-        event = _last(status.history, "changes")
+        event = status.last_event("changes")
         who = f"<@{event.actor_id}>" if event else "A reviewer"
         note = f" “{event.note}”" if event and event.note else ""
         head = f"<@{author}> ↩️ {who} asked for changes to your draft:{note}"

@@ -26,7 +26,7 @@ from adapters.slack.blocks import (
     sections,
 )
 from bot.catalog import Catalog
-from bot.review_types import ReviewEvent, ReviewStatus, Revision
+from bot.review_types import ReviewStatus, Revision
 
 APPROVE = "pp_review_approve"
 CHANGES = "pp_review_changes"
@@ -65,23 +65,14 @@ class ModalMeta:
         return cls(str(data["d"]), int(data.get("v", 0)), str(data["c"]), str(data["t"]), bool(data.get("r")))
 
 
-def _last(history: Sequence[ReviewEvent], *actions: str) -> ReviewEvent | None:
-    return next((event for event in reversed(history) if event.action in actions), None)
-
-
-def shown_revision(status: ReviewStatus, variant: int) -> Revision:
-    """The approved revision once there is one, else the variant's latest."""
-    return status.approved if status.approved is not None else status.latest(variant)
-
-
 def state_line(status: ReviewStatus) -> str:
     if status.state == "approved":
-        event = _last(status.history, "approve")
+        event = status.last_event("approve")
         who = f" by {mention(event.actor_id)}" if event else ""
         number = status.approved.number if status.approved is not None else 0
         return f"✅ *Approved*{who} (revision {number})"
     if status.state == "changes_requested":
-        event = _last(status.history, "changes")
+        event = status.last_event("changes")
         who = f" by {mention(event.actor_id)}" if event else ""
         note = f": “{escape(event.note)}”" if event and event.note else ""
         return f"✏️ *Changes requested*{who}{note}"
@@ -92,7 +83,7 @@ def state_line(status: ReviewStatus) -> str:
 
 def _headline(status: ReviewStatus, revision: Revision, catalog: Catalog, mentions: Sequence[str]) -> str:
     draft = status.draft
-    asked = _last(status.history, "review")
+    asked = status.last_event("review")
     requester = asked.actor_id if asked else draft.origin.user_id
     platform = catalog.platforms[draft.brief.platform].display_name
     edited = f" by {mention(revision.author_id)}" if revision.number else ""
@@ -112,7 +103,7 @@ def review_message(
 ) -> tuple[str, list[Block]]:
     """The message in the review channel: who asked, the text, the state, and while it is in review
     Approve / Request changes / Edit (after changes were requested, Edit alone)."""
-    revision = shown_revision(status, variant)
+    revision = status.shown(variant)
     value = ActionValue(status.draft.id, revision.variant)
     out: list[Block] = [context_block(_headline(status, revision, catalog, mentions))]
     out += sections(escape(revision.text))
@@ -137,13 +128,13 @@ def review_message(
 def outcome_message(status: ReviewStatus, variant: int) -> tuple[str, list[Block]]:
     """What the author is told (a DM): approved, with the text to post; or the reviewer's note, with
     Edit and Send for review to go again."""
-    revision = shown_revision(status, variant)
+    revision = status.shown(variant)
     if status.state == "approved":
-        event = _last(status.history, "approve")
+        event = status.last_event("approve")
         who = mention(event.actor_id) if event else "A reviewer"
         head = f"✅ {who} approved your draft — ready to post (revision {revision.number}):"
     else:
-        event = _last(status.history, "changes")
+        event = status.last_event("changes")
         who = mention(event.actor_id) if event else "A reviewer"
         note = f" “{escape(event.note)}”" if event and event.note else ""
         head = f"✏️ {who} asked for changes to your draft:{note}"

@@ -366,6 +366,24 @@ class QualityConfig(_Strict):
         return max(variants, min(variants * per_variant, self.max_candidates))
 
 
+class LearnConfig(_Strict):
+    """The `learn:` section: the learning loop (issue 19). `postpulse learn` trains a brand's next
+    adapter version from its team's approvals, edits, ratings, picks and imported posts; the gate
+    promotes it only when it evaluates better; a running serve picks promotions up by polling."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    adapters_dir: str | None = None  # <dir>/<brand>/vN; None: "adapters" under the user data dir
+    min_new_examples: int = Field(20, ge=1)  # fewer new approved texts/pairs: the run refuses, saying so
+    max_steps: int = Field(60, ge=1, le=100_000)  # each of SFT and DPO, unless --max-steps says otherwise
+    holdout_share: float = Field(0.2, gt=0, lt=1)  # of the brand's approved posts, kept for the gate
+    tolerance: float = Field(0.02, ge=0, le=1)  # how much worse a guard metric may get and still pass
+    ab_share: float = Field(0.0, ge=0, le=0.5)  # share of a brand's drafts the testing version writes
+    schedule: str | None = None  # run the loop inside serve, e.g. "every 24h" (None: only by command)
+    poll_s: float = Field(30.0, gt=0, le=600)  # how often serve checks the store for a promotion
+    nice: int = Field(10, ge=0, le=19)  # the training process's niceness: drafts keep the CPU first
+
+
 class AppConfig(BaseModel):
     # Sections owned by other packages (chat adapters) may add keys, so the top level is lenient.
     model_config = ConfigDict(extra="allow")
@@ -383,6 +401,7 @@ class AppConfig(BaseModel):
     roles: RolesConfig = RolesConfig()  # who administers brand kits and reviews drafts
     brand_kit: BrandKitConfig = BrandKitConfig()  # the default brand's starting kit (bot.brandkit)
     links: LinksConfig = LinksConfig()  # fetching pages for url: briefs (bot.links)
+    learn: LearnConfig = LearnConfig()  # the learning loop: per-brand adapter versions (issue 19)
     config_dir: Path = CONFIG_DIR
 
     @model_validator(mode="after")

@@ -32,6 +32,7 @@ class DraftRow(Base):
     model: Mapped[str] = mapped_column(String(200))
     adapter: Mapped[str | None] = mapped_column(String(200))
     backend: Mapped[str | None] = mapped_column(String(32))  # the engine backend that wrote it
+    adapter_version: Mapped[int | None] = mapped_column(Integer)  # the brand adapter's vN (bot learning loop)
     request_id: Mapped[str | None] = mapped_column(String(64))
     platform_limit: Mapped[int] = mapped_column(Integer)
     generation_seconds: Mapped[float] = mapped_column(Float)
@@ -182,5 +183,42 @@ class BrandExampleRow(Base):
     content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     text: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(16))  # chat | http | import
+    # an imported post's brief, platform, tone, date and engagement (likes, shares, ...), when given
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     added_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class AdapterVersionRow(Base):
+    """One trained adapter of a brand (`<adapters_dir>/<brand>/vN`), and what the learning loop
+    decided about it. At most one version per brand is `promoted` (serving) and at most one `testing`
+    (the A/B candidate); every replica reads these rows, so a promotion or rollback reaches all."""
+
+    __tablename__ = "adapter_versions"
+
+    brand: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(String(500))
+    state: Mapped[str] = mapped_column(String(16), index=True)  # bot.store.adapter_versions.STATES
+    parent_version: Mapped[int | None] = mapped_column(Integer)  # trained from; None: the shipped adapter
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the eval report the gate read
+    reason: Mapped[str | None] = mapped_column(Text)  # why it was promoted, rejected or rolled back
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LearnRunRow(Base):
+    """One `postpulse learn` run of a brand: when it started and ended, what it used (the cursor the
+    next run starts after) and how it ended."""
+
+    __tablename__ = "learn_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    brand: Mapped[str] = mapped_column(String(64), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # promoted | testing | rejected | too_little | failed
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    version: Mapped[int | None] = mapped_column(Integer)  # the version it trained, if any
+    data_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # newest feedback it used
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -6,6 +6,7 @@
     store.defaults    ChannelDefaults   per-channel option defaults
     store.reviews     ReviewRepository  review states, revisions and their audit trail
     store.brand_kits  BrandKitRepository brand kits as admins set them, and example posts
+    store.adapters    AdapterVersions   each brand's trained adapter versions and learn runs
 
 Each write is its own short transaction, committed before the method returns; nothing reads inside
 a write transaction, so SQLite's writer lock is held only for the insert itself.
@@ -19,6 +20,7 @@ from collections.abc import Mapping
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.store import migrate
+from bot.store.adapter_versions import AdapterVersions
 from bot.store.brand_kits import BrandKitRepository
 from bot.store.database import make_db
 from bot.store.defaults import ChannelDefaults
@@ -41,6 +43,7 @@ class Store:
         self.defaults = ChannelDefaults(sessions)
         self.reviews = ReviewRepository(sessions)
         self.brand_kits = BrandKitRepository(sessions)
+        self.adapters = AdapterVersions(sessions)
 
     @property
     def url(self) -> str:

@@ -194,6 +194,15 @@ class DraftService:
         scored = score_outputs(brief, outputs, self.catalog, judge, brief_specifics(brief), preferred)
         return self._obey(brief, scored, kit)
 
+    def score_repaired(
+        self, brief: Brief, outputs: Sequence[SequenceOutput], kit: BrandKit | None = None
+    ) -> list[Candidate[Post]]:
+        """`score`, then every candidate that lacks a specific repaired (bot.quality.repair) and made
+        to obey the kit again: best-of-n then ranks what would actually be delivered."""
+        preferred = kit.preferred_hashtags if kit is not None else ()
+        candidates = [repaired(brief, c, self.catalog, preferred) for c in self.score(brief, outputs, kit)]
+        return self._obey(brief, candidates, kit)
+
     def _obey(
         self, brief: Brief, candidates: list[Candidate[Post]], kit: BrandKit | None
     ) -> list[Candidate[Post]]:
@@ -212,10 +221,13 @@ class DraftService:
         examples: Sequence[str] = (),
     ) -> Draft:
         """Adaptive best-of-n: when fewer candidates than variants keep every specific (and contradict
-        none, invent no name), sample one more batch, up to `quality.max_candidates` in all, then
-        finish. Why one batch of the rest rather than rounds: each round costs a full decode, and
-        the draft p50 on vLLM may grow at most 1.5x (bench/bestof.py measures it)."""
-        candidates = await self._off_loop(self.score, brief, result.outputs, kit)
+        none, invent no name), even after the repair puts a missing one back in the brief's words,
+        sample one more batch, up to `quality.max_candidates` in all, then finish. Repair first:
+        it is deterministic and costs no decode, so the extra batch is spent only where it cannot
+        help (a contradiction or an invented name it cannot mend). One batch of the rest rather than
+        rounds: each round costs a full decode, and the draft p50 may grow at most 1.5x
+        (bench/bestof.py --adaptive measures it)."""
+        candidates = await self._off_loop(self.score_repaired, brief, result.outputs, kit)
         extra: list[GenerationResult] = []
         room = self.quality.max_candidates - len(result.outputs)
         if sum(c.meets for c in candidates) < brief.variants and room > 0:
@@ -225,7 +237,7 @@ class DraftService:
                 first, params=replace(first.params, seed=seed), n=min(room, 2 * len(result.outputs))
             )
             extra.append(await generate(self.engine, more))
-            candidates += await self._off_loop(self.score, brief, extra[-1].outputs, kit)
+            candidates += await self._off_loop(self.score_repaired, brief, extra[-1].outputs, kit)
         seconds = time.perf_counter() - started
         return await self._off_loop(self.finish, brief, result, seconds, candidates, extra, kit)
 

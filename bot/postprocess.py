@@ -333,8 +333,15 @@ def hashtag_lines_valid(text: str) -> bool:
 
 
 def finished(text: str, limit: int) -> bool:
-    """A finished draft: within the platform's limit, clean tag lines, and a complete last sentence."""
-    return len(text) <= limit and hashtag_lines_valid(text) and ends_complete(text)
+    """A finished draft: within the platform's limit, clean tag lines, a complete last sentence, and
+    a word outside its hashtags (a stray "#." or "..." is not a post)."""
+    body = HASHTAG.sub("", text)
+    return (
+        len(text) <= limit
+        and hashtag_lines_valid(text)
+        and ends_complete(text)
+        and re.search(r"[^\W\d_]{2,}", body) is not None
+    )
 
 
 def finalize(

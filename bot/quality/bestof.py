@@ -34,6 +34,7 @@ class Candidate(Generic[T]):
     rejected: bool = False
     finish_reason: str = "stop"
     facts: FactCheck | None = None  # what it does with the brief's specifics (None: not checked)
+    repaired: bool = False  # the repair put specifics back in the brief's words (bot.quality.repair)
 
     @property
     def meets(self) -> bool:
@@ -51,16 +52,17 @@ def similarity(a: str, b: str) -> float:
     return len(ga & gb) / len(ga | gb) if ga and gb else float(a.strip() == b.strip())
 
 
-def rank_key(candidate: Candidate[T]) -> tuple[bool, bool, int, int, float]:
-    """Best first: not rejected; meeting the requirement; then, where none does, keeping the most
-    (a contradiction counts as a missing fact and a wrong one); fewest invented names; the higher total.
+def rank_key(candidate: Candidate[T]) -> tuple[bool, bool, bool, int, int, float]:
+    """Best first: not rejected; meeting the requirement; written that way by the model rather than
+    repaired (a repaired post can repeat itself); then, where none meets it, keeping the most (a
+    contradiction counts as a missing fact and a wrong one); fewest invented names; the higher total.
 
     Why a requirement rather than a seventh weight: a flash-sale post without its discount is no use
     however well it scores on tone, so no total can buy back a dropped fact."""
     facts = candidate.facts
     lost = len(facts.missing) + len(facts.contradicted) if facts else 0
     names = len(facts.invented_names) if facts else 0
-    return candidate.rejected, not candidate.meets, lost, names, -candidate.total
+    return candidate.rejected, not candidate.meets, candidate.repaired, lost, names, -candidate.total
 
 
 def total_key(candidate: Candidate[T]) -> tuple[bool, float]:
@@ -141,7 +143,7 @@ def repaired(
     base = dict(candidate.item.score or {})
     score = {**base, **facts_breakdown(after), "restored": [s.text for s in facts.missing if s in after.kept]}
     score["missing_before_repair"] = [s.text for s in facts.missing]
-    return replace(candidate, item=replace(post, score=score), text=post.text, facts=after)
+    return replace(candidate, item=replace(post, score=score), text=post.text, facts=after, repaired=True)
 
 
 def known(brief: Brief, catalog: Catalog) -> str:

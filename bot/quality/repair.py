@@ -35,6 +35,20 @@ def _sentence(words: str) -> str:
     return words if re.search(r"[.!?…]$", words) else words + "."
 
 
+def _joined(clauses: Sequence[str]) -> str:
+    """Clauses back into one text: after a clause that ends a sentence a space ("March 14. The new
+    model"), else a comma ("$149, ships Friday")."""
+    text = ""
+    for clause in (c.strip() for c in clauses):
+        if not text:
+            text = clause
+        elif re.search(r"[.!?…]$", text):
+            text = f"{text} {clause[0].upper()}{clause[1:]}"
+        else:
+            text = f"{text}, {clause}"
+    return text
+
+
 def restoring_sentence(fields: Sequence[str], missing: Sequence[Specific]) -> str:
     """The brief's words that state `missing`: a short field whole, else the clauses that hold them."""
     out: list[str] = []
@@ -47,7 +61,7 @@ def restoring_sentence(fields: Sequence[str], missing: Sequence[Specific]) -> st
             continue
         clauses = [c for c in CLAUSE.split(field) if c.strip()]
         chosen = [c for c in clauses if any(m.text in c for m in stated)]
-        out.append(_sentence(", ".join(dict.fromkeys(chosen))))
+        out.append(_sentence(_joined(dict.fromkeys(chosen))))
         missing = [m for m in missing if m not in stated]
     return " ".join(s for s in dict.fromkeys(out) if s)
 

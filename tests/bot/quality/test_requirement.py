@@ -85,3 +85,14 @@ def test_a_long_brief_gives_back_only_its_clauses() -> None:
 def test_finalize_passes_the_brief_through_untouched(catalog: Catalog) -> None:
     post = finalize(FLASH + ".", "x", catalog, topic=FLASH, sources=[FLASH], industry="retail")
     assert check(post.text, extract(FLASH), FLASH).ok
+
+
+def test_restored_clauses_read_as_sentences() -> None:
+    """A long field's clauses that ended sentences stay sentences: no "March 14., The new model"."""
+    page = (
+        "Acme today released the Widget 3. It costs $149 and ships on March 14. The new model is 30% "
+        "lighter than the Widget 2 and makes 40 cups on one charge, a big step for the whole range."
+    )
+    text = restoring_sentence([page], extract(page))
+    assert "., " not in text
+    assert "It costs $149 and ships on March 14. The new model is 30% lighter" in text

@@ -4,7 +4,8 @@ Rules (the README's "Command grammar" documents the same):
 - `key:value` options may stand anywhere in the text; keys and values are case-insensitive;
   a value with spaces is quoted: `audience:"small business owners"` (straight or curly quotes).
 - Keys: tone, platform, industry, variants (1..max), audience, cta, voice, hashtags (on|off),
-  length (short|medium|long or a number of tokens). Aliases: call_to_action/brand_voice/n/len/...
+  length (short|medium|long or a number of tokens), format (post|thread|carousel), posts (a thread's
+  posts or a carousel's slides; which platform takes which format is bot.formats.brief_plan's check). Aliases: call_to_action/brand_voice/n/len/...
 - A word with a colon whose key is NOT an option stays prompt text ("Note: sale today",
   "https://…", "10:30") — unless the key is a near miss of an option (`tnoe:casual`), which is
   an error with a did-you-mean. A known key with nothing attached (`Tone: upbeat`, with a space)
@@ -28,6 +29,7 @@ from typing import Any, Literal
 
 from bot.catalog import Catalog
 from bot.errors import InvalidOption
+from bot.formats.shape import CAROUSEL_SLIDES, THREAD_POSTS, check_format
 
 CommandKind = Literal["draft", "help", "tones", "platforms", "industries", "defaults", "brand"]
 DefaultsAction = Literal["show", "set", "clear"]
@@ -56,6 +58,8 @@ OPTION_FIELDS: dict[str, str] = {
     "voice": "brand_voice",
     "hashtags": "hashtags",
     "length": "length",
+    "format": "format",
+    "posts": "posts",
 }
 KEY_ALIASES: dict[str, str] = {
     "call_to_action": "cta",
@@ -72,10 +76,11 @@ KEY_ALIASES: dict[str, str] = {
     "channel": "platform",
     "network": "platform",
     "sector": "industry",
+    "slides": "posts",
 }
 # Keys only `defaults` takes: channel settings that are not brief fields.
 DEFAULTS_ONLY_KEYS: tuple[str, ...] = ("review",)
-CHOICE_KEYS = frozenset({"tone", "platform", "industry", "variants", "hashtags", "length"})
+CHOICE_KEYS = frozenset({"tone", "platform", "industry", "variants", "hashtags", "length", "format", "posts"})
 ALL_KEYS = sorted({*OPTION_FIELDS, *KEY_ALIASES})
 COMMANDS: tuple[CommandKind, ...] = ("help", "tones", "platforms", "industries", "defaults")
 KEY_TYPO_CUTOFF = 0.75  # how close an unknown key must be to a real one to count as a typo
@@ -169,6 +174,10 @@ def parse_value(key: str, raw: Any, catalog: Catalog, max_variants: int) -> Any:
         return _switch(value)
     if key == "length":
         return _length(value)
+    if key == "format":
+        return _resolve("format", str(value), check_format)
+    if key == "posts":
+        return _posts(value)
     if key == "review":
         return review_channel(str(value))
     text = str(value)
@@ -187,6 +196,8 @@ def _example(key: str) -> str:
         "variants": "variants:3",
         "hashtags": "hashtags:off",
         "length": "length:short",
+        "format": "format:thread",
+        "posts": "posts:5",
     }
     return examples.get(key, f'{key}:"…"')
 
@@ -222,6 +233,22 @@ def _variants(value: Any, max_variants: int) -> int:
             f"variants must be between 1 and {max_variants} (got '{value}').",
             field="variants",
             allowed=[str(i) for i in range(1, max_variants + 1)],
+            value=str(value),
+        )
+    return n
+
+
+def _posts(value: Any) -> int:
+    """The count alone; whether it suits the format (2-10 posts, 3-10 slides) is the plan's check."""
+    low, high = min(THREAD_POSTS[0], CAROUSEL_SLIDES[0]), max(THREAD_POSTS[1], CAROUSEL_SLIDES[1])
+    n = int(value) if isinstance(value, int) or (isinstance(value, str) and value.isdigit()) else 0
+    if isinstance(value, bool) or not low <= n <= high:
+        raise InvalidOption(
+            f"posts must be a number from {low} to {high}: a thread has {THREAD_POSTS[0]} to "
+            f"{THREAD_POSTS[1]} posts, a carousel {CAROUSEL_SLIDES[0]} to {CAROUSEL_SLIDES[1]} slides "
+            f"(got '{value}').",
+            field="posts",
+            allowed=[str(i) for i in range(low, high + 1)],
             value=str(value),
         )
     return n

@@ -23,6 +23,7 @@ from adapters.http.errors import ApiError
 from adapters.http.state import CONFIG
 from bot.brief import SEED_MAX, VISIBLE
 from bot.chat import MAX_STOP, Role
+from bot.formats.shape import CAROUSEL_PLATFORMS, CAROUSEL_SLIDES, FORMATS, THREAD_PLATFORMS, THREAD_POSTS
 from bot.config import (
     KIT_BANNED_MAX,
     KIT_EXAMPLE_MAX,
@@ -124,6 +125,18 @@ class GenerateTextBody(_Body):
     variants: Int | None = Field(None, json_schema_extra=checked(minimum=1, maximum=live("max_variants")))
     seed: Seed | None = None
     temperature: Temperature | None = None
+    format: str | None = Field(
+        None,
+        description=f"post (default); thread: {', '.join(THREAD_PLATFORMS)}; carousel: "
+        f"{', '.join(CAROUSEL_PLATFORMS)}. Another platform is a 422 naming the ones allowed",
+        json_schema_extra=checked(enum=list(FORMATS)),
+    )
+    posts: Int | None = Field(
+        None,
+        description=f"a thread's posts ({THREAD_POSTS[0]}-{THREAD_POSTS[1]}) or a carousel's slides "
+        f"({CAROUSEL_SLIDES[0]}-{CAROUSEL_SLIDES[1]}); default: by the prompt's length",
+        json_schema_extra=checked(minimum=THREAD_POSTS[0], maximum=THREAD_POSTS[1]),
+    )
     stream: bool | None = Field(None, description="true: answer with server-sent events")
 
 

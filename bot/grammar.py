@@ -5,7 +5,8 @@ Rules (the README's "Command grammar" documents the same):
   a value with spaces is quoted: `audience:"small business owners"` (straight or curly quotes).
 - Keys: tone, platform, industry, variants (1..max), audience, cta, voice, hashtags (on|off),
   length (short|medium|long or a number of tokens), format (post|thread|carousel), posts (a thread's
-  posts or a carousel's slides; which platform takes which format is bot.formats.brief_plan's check). Aliases: call_to_action/brand_voice/n/len/...
+  posts or a carousel's slides; which platform takes which format is bot.formats.brief_plan's check).
+  Aliases: call_to_action/brand_voice/n/len/slides/...
 - A word with a colon whose key is NOT an option stays prompt text ("Note: sale today",
   "https://…", "10:30") — unless the key is a near miss of an option (`tnoe:casual`), which is
   an error with a did-you-mean. A known key with nothing attached (`Tone: upbeat`, with a space)

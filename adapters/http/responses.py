@@ -43,7 +43,7 @@ class Slide(TypedDict):
 FormatKind = Annotated[Literal["thread", "carousel"], Field(description="threads and carousels only")]
 PartList = Annotated[
     list[str] | list[Slide],
-    Field(description='a thread\'s posts in order, numbered "1/5 …", or a carousel\'s slides in order'),
+    Field(description="a thread's posts in order, numbered \"1/5 …\", or a carousel's slides in order"),
 ]
 Caption = Annotated[str, Field(description="carousels only: the caption, with the hashtags")]
 

@@ -23,7 +23,6 @@ from adapters.http.errors import ApiError
 from adapters.http.state import CONFIG
 from bot.brief import SEED_MAX, VISIBLE
 from bot.chat import MAX_STOP, Role
-from bot.formats.shape import CAROUSEL_PLATFORMS, CAROUSEL_SLIDES, FORMATS, THREAD_PLATFORMS, THREAD_POSTS
 from bot.config import (
     KIT_BANNED_MAX,
     KIT_EXAMPLE_MAX,
@@ -35,6 +34,7 @@ from bot.config import (
     TAG,
     EmojiPolicy,
 )
+from bot.formats.shape import CAROUSEL_PLATFORMS, CAROUSEL_SLIDES, FORMATS, THREAD_PLATFORMS, THREAD_POSTS
 from bot.records import RatingValue, RemixAction
 from bot.review_types import MAX_NOTE_CHARS
 

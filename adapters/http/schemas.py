@@ -104,7 +104,10 @@ class _Body(BaseModel):
 class GenerateTextBody(_Body):
     """POST /generate-text: the spec's fields, the Brief's optional ones, and `stream`."""
 
-    model_config = ConfigDict(title="GenerateTextRequest")
+    # format, platform and posts together (adapters/http/openapi.py format_rules)
+    model_config = ConfigDict(
+        title="GenerateTextRequest", json_schema_extra=checked(allOf=live("format_rules"))
+    )
     prompt: str = Field(
         json_schema_extra=checked(minLength=1, maxLength=live("max_prompt_chars"), pattern=VISIBLE_PATTERN)
     )

@@ -18,7 +18,7 @@ from bot.config import AppConfig
 from bot.formats import Parts
 from engine.backends.transformers.async_engine import AsyncEngine
 from tests.adapters.discord.support import draft_id_of, has_buttons, running, tuned
-from tests.bot.formats.support import BAKERY, assert_carousel
+from tests.bot.formats.support import BAKERY, assert_carousel, one_candidate
 
 pytestmark = pytest.mark.model
 
@@ -29,7 +29,7 @@ async def test_a_carousel_is_a_message_per_slide_then_the_caption(
     app_config: AppConfig, engine: AsyncEngine, catalog: Catalog, tmp_path: Path
 ) -> None:
     db = tmp_path / "drafts.db"
-    async with running(tuned(app_config), engine, db) as h:
+    async with running(one_candidate(tuned(app_config)), engine, db) as h:
         options = {
             "prompt": BAKERY,
             "platform": "instagram",

@@ -5,37 +5,41 @@ buttons; a format the platform does not take is answered privately, naming the p
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from adapters.slack import blocks
 from bot.catalog import Catalog
+from bot.config import AppConfig
 from bot.formats import Parts
-from tests.adapters.slack.support import Harness
-from tests.bot.formats.support import BAKERY, assert_thread
+from engine.backends.transformers.async_engine import AsyncEngine
+from tests.adapters.slack.support import Harness, running
+from tests.bot.formats.support import BAKERY, assert_thread, one_candidate
 from tests.fakes.slack_api import validate_blocks
 
 pytestmark = pytest.mark.model
 
 
-async def test_a_thread_is_a_section_per_post_in_order(slack: Harness, catalog: Catalog) -> None:
-    status, _, _ = await slack.command(f"format:thread posts:3 platform:x tone:casual {BAKERY}")
-    assert status == 200
-    await slack.settle()
-    [posted] = slack.fake.calls_to("chat.postMessage")
+async def test_a_thread_is_a_section_per_post_in_order(
+    slack_config: AppConfig, engine: AsyncEngine, catalog: Catalog, tmp_path: Path
+) -> None:
+    async with running(one_candidate(slack_config), engine, tmp_path) as slack:
+        status, _, _ = await slack.command(f"format:thread posts:2 platform:x tone:casual {BAKERY}")
+        assert status == 200
+        await slack.settle()
+        [posted] = slack.fake.calls_to("chat.postMessage")
+        final = slack.fake.message("C0GENERAL", posted.response["ts"])
+        [(raw,)] = slack.rows("SELECT parts FROM drafts")
     assert posted.args["text"] == "Drafting a casual X (Twitter) thread for <@U0ALICE>…"
-    final = slack.fake.message("C0GENERAL", posted.response["ts"])
     validate_blocks(final.blocks)
-
-    [(raw,)] = slack.rows("SELECT parts FROM drafts")
     stored = json.loads(raw)
     assert stored["kind"] == "thread"
-    parts = Parts.from_stored(stored, "x")
-    assert_thread(parts, 3, catalog)
+    assert_thread(Parts.from_stored(stored, "x"), 2, catalog)
     sections = [b["text"]["text"] for b in final.blocks if b["type"] == "section"]
-    assert sections == [blocks.escape(text) for text in stored["parts"]]
+    assert sections == [blocks.escape(text) for text in stored["parts"]]  # a section per post, in order
     context = final.blocks[-2]["elements"][0]["text"]
-    assert context.startswith("X (Twitter) · casual · 3 posts, longest ") and "/280 chars" in context
+    assert context.startswith("X (Twitter) · casual · 2 posts, longest ") and "/280 chars" in context
     assert final.blocks[-1]["type"] == "actions"
 
 

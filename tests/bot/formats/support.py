@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.brief import Brief
 from bot.catalog import Catalog
+from bot.config import AppConfig
 from bot.formats import Parts
 from bot.formats.shape import HEADLINE_WORDS, LINE_WORDS
 from bot.postprocess import HASHTAG
@@ -13,6 +14,13 @@ BAKERY = (
     "Our bakery opens a second shop at 12 Mill Street on Saturday. Free croissant for the first 50 "
     "visitors. Open 7am to 3pm."
 )
+
+
+def one_candidate(config: AppConfig) -> AppConfig:
+    """One sampled answer per thread or carousel: what a round trip tests is the front door, and
+    on 2 shared cores each extra candidate costs seconds."""
+    quality = config.quality.model_copy(update={"best_of": {"transformers": 1}})
+    return config.model_copy(update={"quality": quality})
 
 
 def quoted(brief: Brief, parts: Parts) -> str:

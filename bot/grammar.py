@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 from bot.catalog import Catalog
 from bot.errors import InvalidOption
-from bot.formats.shape import CAROUSEL_SLIDES, THREAD_POSTS, check_format
+from bot.formats.shape import check_format, check_posts
 
 CommandKind = Literal["draft", "help", "tones", "platforms", "industries", "defaults", "brand"]
 DefaultsAction = Literal["show", "set", "clear"]
@@ -178,7 +178,7 @@ def parse_value(key: str, raw: Any, catalog: Catalog, max_variants: int) -> Any:
     if key == "format":
         return _resolve("format", str(value), check_format)
     if key == "posts":
-        return _posts(value)
+        return check_posts(value)
     if key == "review":
         return review_channel(str(value))
     text = str(value)
@@ -234,22 +234,6 @@ def _variants(value: Any, max_variants: int) -> int:
             f"variants must be between 1 and {max_variants} (got '{value}').",
             field="variants",
             allowed=[str(i) for i in range(1, max_variants + 1)],
-            value=str(value),
-        )
-    return n
-
-
-def _posts(value: Any) -> int:
-    """The count alone; whether it suits the format (2-10 posts, 3-10 slides) is the plan's check."""
-    low, high = min(THREAD_POSTS[0], CAROUSEL_SLIDES[0]), max(THREAD_POSTS[1], CAROUSEL_SLIDES[1])
-    n = int(value) if isinstance(value, int) or (isinstance(value, str) and value.isdigit()) else 0
-    if isinstance(value, bool) or not low <= n <= high:
-        raise InvalidOption(
-            f"posts must be a number from {low} to {high}: a thread has {THREAD_POSTS[0]} to "
-            f"{THREAD_POSTS[1]} posts, a carousel {CAROUSEL_SLIDES[0]} to {CAROUSEL_SLIDES[1]} slides "
-            f"(got '{value}').",
-            field="posts",
-            allowed=[str(i) for i in range(low, high + 1)],
             value=str(value),
         )
     return n

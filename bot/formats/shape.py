@@ -88,6 +88,22 @@ def check_format(name: str) -> FormatName:
     )
 
 
+def check_posts(value: object) -> int:
+    """posts:N on its own (the grammar's check); whether it suits the format is plan_format's."""
+    low, high = min(THREAD_POSTS[0], CAROUSEL_SLIDES[0]), max(THREAD_POSTS[1], CAROUSEL_SLIDES[1])
+    n = int(value) if isinstance(value, int) or (isinstance(value, str) and value.isdigit()) else 0
+    if isinstance(value, bool) or not low <= n <= high:
+        raise InvalidOption(
+            f"posts must be a number from {low} to {high}: a thread has {THREAD_POSTS[0]} to "
+            f"{THREAD_POSTS[1]} posts, a carousel {CAROUSEL_SLIDES[0]} to {CAROUSEL_SLIDES[1]} slides "
+            f"(got '{value}').",
+            field="posts",
+            allowed=[str(i) for i in range(low, high + 1)],
+            value=str(value),
+        )
+    return n
+
+
 def count_by_length(fmt: Literal["thread", "carousel"], material_chars: int, part_chars: int) -> int:
     """Enough parts for the material, plus the hook and the call to action (a thread) or the title
     slide (a carousel): a typed one-line brief makes 3, a page's key points up to 10."""

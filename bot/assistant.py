@@ -36,6 +36,7 @@ from bot.catalog import Catalog
 from bot.config import AppConfig
 from bot.drafts import Draft, DraftService
 from bot.errors import ConfigError, DuplicateDelivery, InvalidOption, NotAllowed
+from bot.formats import brief_plan, reformatted, resized
 from bot.jobs import DraftJob
 from bot.limits import UserRateLimiter
 from bot.records import (
@@ -314,7 +315,9 @@ class Assistant:
             raw["max_length"] = grammar.length_tokens(
                 length, self.catalog.platforms[platform].typical_words, self.config.engine.max_new_tokens_cap
             )
-        return make_brief(raw, self.catalog, self.config.engine)
+        brief = make_brief(raw, self.catalog, self.config.engine)
+        brief_plan(brief, self.catalog)  # a format the platform does not take: refused before any work
+        return brief
 
     def _remixed(self, parent: StoredDraft, action: RemixAction, value: str | None) -> Brief:
         brief = parent.brief
@@ -326,6 +329,8 @@ class Assistant:
             if brief.seed is None:
                 return brief
             return brief.model_copy(update={"seed": random.randint(0, SEED_MAX)})
+        if action in ("shorter", "longer") and parent.parts is not None:  # a part fewer or more
+            return resized(brief, self.catalog, parent.parts.count + (-1 if action == "shorter" else 1))
         if action in ("shorter", "longer"):
             # Measured from what was written (a draft may stop well before its token budget).
             words = max((p.word_count for p in parent.variants), default=0)
@@ -342,7 +347,7 @@ class Assistant:
                 f"Remix '{kind}' needs a value: one of {', '.join(names)}.", field="value", allowed=names
             )
         option = grammar.parse_value(str(action), value, self.catalog, self.max_variants)
-        return brief.model_copy(update={str(action): option})
+        return reformatted(brief.model_copy(update={str(action): option}))
 
     def _job(
         self,
@@ -377,6 +382,7 @@ class Assistant:
                 prompt_tokens=draft.prompt_tokens,
                 completion_tokens=draft.completion_tokens,
                 tenant=self.tenancy.of(origin),
+                parts=draft.parts,
             )
             await self.store.drafts.add(stored, draft.finish_reasons)
             return stored

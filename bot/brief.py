@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -17,6 +17,8 @@ SEED_MAX = 2**32 - 1  # torch generators reject larger seeds; every front door b
 # Unicode categories a reader can see: letters, numbers, punctuation, symbols. Not Z* (spaces), M (marks
 # need a base; variation selectors are marks), Cf (zero-width characters, the soft hyphen), Cc, Co, Cn.
 VISIBLE = frozenset("LNPS")
+# A single post, a thread of numbered posts, or a carousel's slides and caption (bot.formats).
+FormatName = Literal["post", "thread", "carousel"]
 
 
 class Brief(BaseModel):
@@ -36,6 +38,9 @@ class Brief(BaseModel):
     variants: int = 1
     seed: int | None = Field(None, ge=0, le=SEED_MAX)
     temperature: float = Field(DEFAULT_TEMPERATURE, ge=0.0, le=2.0)
+    # Which platforms take which format, and how many parts, is bot.formats.brief_plan's to say.
+    format: FormatName = "post"
+    posts: int | None = None  # posts:N (a thread's posts, a carousel's slides); None: by length
 
 
 BRIEF_FIELDS = tuple(Brief.model_fields)

@@ -17,6 +17,8 @@ from bot.brandkit.rules import StreamGuard, compiled, obey_candidates
 from bot.brief import Brief, make_brief
 from bot.catalog import Catalog
 from bot.config import AppConfig, QualityConfig
+from bot.formats import Parts, Plan, brief_plan, write_parts
+from bot.formats.kit import as_post, obey_parts
 from bot.postprocess import Post
 from bot.prompts import PromptFormat, build_messages, prompt_format_for
 from bot.quality.bestof import Candidate, pick, repaired, score_outputs
@@ -45,6 +47,7 @@ class Draft:
     completion_tokens: int = 0
     finish_reasons: list[str] = field(default_factory=list)
     backend: str = ""  # the engine backend that wrote it (a hand-off engine serves on two)
+    parts: Parts | None = None  # a thread or carousel (bot.formats); its one variant is the parts joined
 
     @property
     def post(self) -> Post:
@@ -260,6 +263,10 @@ class DraftService:
         `kit`: the brand kit every variant obeys (bot.brandkit); previews hold back and scrub its
         banned phrases too, so none is ever shown, even for a moment.
         """
+        plan = brief_plan(brief, self.catalog)  # InvalidOption for a format the platform does not take
+        if plan is not None:  # written whole, not streamed: the parts are known only once it is split
+            yield await self.formatted(brief, plan, request_id, timeout_s, kit)
+            return
         started = time.perf_counter()
         examples: Sequence[str] = ()
         if kit is not None and kit.examples:  # TF-IDF over the kit's examples: off the event loop
@@ -282,6 +289,40 @@ class DraftService:
                     yield await self.complete(brief, event, started, timeout_s, kit, examples)
         finally:
             await events.aclose()  # type: ignore[attr-defined]
+
+    async def formatted(
+        self,
+        brief: Brief,
+        plan: Plan,
+        request_id: str | None = None,
+        timeout_s: float | None = None,
+        kit: BrandKit | None = None,
+    ) -> Draft:
+        """A thread or carousel (bot.formats.write_parts: best of the quality config's candidates),
+        each part under the brand kit, as a Draft whose one variant is the parts joined."""
+        written = await write_parts(
+            self,
+            brief,
+            plan,
+            candidates=self.quality.candidates(self.engine.backend, 1),
+            request_id=request_id,
+            timeout_s=timeout_s,
+            banned=kit.sampling_bans() if kit is not None else (),
+        )
+        platform = self.catalog.platforms[brief.platform]
+        parts = await self._off_loop(obey_parts, written.parts, kit, platform, brief.hashtags)
+        return Draft(
+            brief=brief,
+            variants=[as_post(parts)],
+            generation_seconds=written.generation_seconds,
+            model=written.model,
+            request_id=written.request_id,
+            prompt_tokens=written.prompt_tokens,
+            completion_tokens=written.completion_tokens,
+            finish_reasons=[written.finish_reason],
+            backend=self.engine.backend,
+            parts=parts,
+        )
 
     def chat(self, request: GenerationRequest) -> AsyncIterator[StreamEvent]:
         """A raw chat request (the OpenAI-compatible route): the engine's stream, unchanged."""

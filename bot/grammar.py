@@ -4,7 +4,9 @@ Rules (the README's "Command grammar" documents the same):
 - `key:value` options may stand anywhere in the text; keys and values are case-insensitive;
   a value with spaces is quoted: `audience:"small business owners"` (straight or curly quotes).
 - Keys: tone, platform, industry, variants (1..max), audience, cta, voice, hashtags (on|off),
-  length (short|medium|long or a number of tokens). Aliases: call_to_action/brand_voice/n/len/...
+  length (short|medium|long or a number of tokens), format (post|thread|carousel), posts (a thread's
+  posts or a carousel's slides; which platform takes which format is bot.formats.brief_plan's check).
+  Aliases: call_to_action/brand_voice/n/len/slides/...
 - A word with a colon whose key is NOT an option stays prompt text ("Note: sale today",
   "https://…", "10:30") — unless the key is a near miss of an option (`tnoe:casual`), which is
   an error with a did-you-mean. A known key with nothing attached (`Tone: upbeat`, with a space)
@@ -28,6 +30,7 @@ from typing import Any, Literal
 
 from bot.catalog import Catalog
 from bot.errors import InvalidOption
+from bot.formats.shape import check_format, check_posts
 
 CommandKind = Literal["draft", "help", "tones", "platforms", "industries", "defaults", "brand"]
 DefaultsAction = Literal["show", "set", "clear"]
@@ -56,6 +59,8 @@ OPTION_FIELDS: dict[str, str] = {
     "voice": "brand_voice",
     "hashtags": "hashtags",
     "length": "length",
+    "format": "format",
+    "posts": "posts",
 }
 KEY_ALIASES: dict[str, str] = {
     "call_to_action": "cta",
@@ -72,10 +77,11 @@ KEY_ALIASES: dict[str, str] = {
     "channel": "platform",
     "network": "platform",
     "sector": "industry",
+    "slides": "posts",
 }
 # Keys only `defaults` takes: channel settings that are not brief fields.
 DEFAULTS_ONLY_KEYS: tuple[str, ...] = ("review",)
-CHOICE_KEYS = frozenset({"tone", "platform", "industry", "variants", "hashtags", "length"})
+CHOICE_KEYS = frozenset({"tone", "platform", "industry", "variants", "hashtags", "length", "format", "posts"})
 ALL_KEYS = sorted({*OPTION_FIELDS, *KEY_ALIASES})
 COMMANDS: tuple[CommandKind, ...] = ("help", "tones", "platforms", "industries", "defaults")
 KEY_TYPO_CUTOFF = 0.75  # how close an unknown key must be to a real one to count as a typo
@@ -169,6 +175,10 @@ def parse_value(key: str, raw: Any, catalog: Catalog, max_variants: int) -> Any:
         return _switch(value)
     if key == "length":
         return _length(value)
+    if key == "format":
+        return _resolve("format", str(value), check_format)
+    if key == "posts":
+        return check_posts(value)
     if key == "review":
         return review_channel(str(value))
     text = str(value)
@@ -187,6 +197,8 @@ def _example(key: str) -> str:
         "variants": "variants:3",
         "hashtags": "hashtags:off",
         "length": "length:short",
+        "format": "format:thread",
+        "posts": "posts:5",
     }
     return examples.get(key, f'{key}:"…"')
 

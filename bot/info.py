@@ -20,6 +20,8 @@ USAGE = """*Usage:* `/postpulse [key:value …] what the post is about`
 - `variants:1-{max_variants}` — several drafts to pick from
 - `length:short|medium|long` or a number of tokens
 - `hashtags:on|off`
+- `format:post|thread|carousel` — a thread (x, threads, bluesky) or a carousel (instagram, \
+linkedin); `posts:N` sets its posts (2-10) or slides (3-10)
 - `audience:"…"`, `cta:"…"` (call to action), `voice:"…"` (brand voice)
 
 *Channel defaults:* `/postpulse defaults tone:casual platform:linkedin voice:"friendly, no jargon"` saves \

@@ -9,6 +9,7 @@ from typing import Literal
 
 from bot.brief import Brief
 from bot.errors import InvalidOption
+from bot.formats.parts import Parts
 from bot.postprocess import Post
 
 FrontDoor = Literal["slack", "discord", "http", "console", "playground"]
@@ -63,6 +64,7 @@ class StoredDraft:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     tenant: str = DEFAULT_TENANT  # the team it belongs to (bot.tenancy)
+    parts: Parts | None = None  # a thread's posts or a carousel's slides and caption (bot.formats)
 
     @property
     def generation_time(self) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.catalog import Catalog
 from bot.drafts import Draft
+from bot.formats import Parts
 
 
 def draft_response(draft: Draft, catalog: Catalog) -> dict[str, Any]:
@@ -32,4 +33,14 @@ def draft_response(draft: Draft, catalog: Catalog) -> dict[str, Any]:
         ],
         "model": draft.model,
         "request_id": draft.request_id,
+        # a thread's numbered posts or a carousel's {headline, text} slides, and its caption
+        **(parts_response(draft.parts) if draft.parts is not None else {}),
     }
+
+
+def parts_response(parts: Parts) -> dict[str, Any]:
+    """`format`, `parts` and a carousel's `caption`: the same in /generate-text and /v1/drafts."""
+    body: dict[str, Any] = {"format": parts.kind, "parts": parts.payload()}
+    if parts.kind == "carousel":
+        body["caption"] = parts.caption or ""
+    return body

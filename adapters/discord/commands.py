@@ -18,11 +18,16 @@ from adapters.discord.gate import NO_PINGS
 from adapters.discord.responding import Responder
 from bot.catalog import Catalog
 from bot.config import DiscordConfig
+from bot.formats.shape import FORMATS, THREAD_POSTS
 
 log = logging.getLogger(__name__)
 
 MAX_CHOICES = 25  # Discord's limit for choices and autocomplete results
 LENGTHS = ("short", "medium", "long")
+FORMAT_HELP = {
+    "format": "A single post, a thread (X, Threads, Bluesky) or a carousel (Instagram, LinkedIn)",
+    "posts": "A thread's posts (2-10) or a carousel's slides (3-10); default: by the brief's length",
+}
 TEXT_OPTION_MAX = 500
 
 Interaction = discord.Interaction[Any]
@@ -127,8 +132,11 @@ def build_commands(
     Text = app_commands.Range[str, 1, TEXT_OPTION_MAX]
 
     @app_commands.command(name="postpulse", description="Write a marketing post in a tone, for a platform")
-    @app_commands.describe(**OPTION_HELP)
-    @app_commands.choices(length=[app_commands.Choice(name=n, value=n) for n in LENGTHS])
+    @app_commands.describe(**OPTION_HELP, **FORMAT_HELP)
+    @app_commands.choices(
+        length=[app_commands.Choice(name=n, value=n) for n in LENGTHS],
+        format=[app_commands.Choice(name=n, value=n) for n in FORMATS],
+    )
     @_typed(contexts, catalog)
     @installs
     async def postpulse(
@@ -142,6 +150,8 @@ def build_commands(
         audience: Text | None = None,  # type: ignore[valid-type]
         voice: Text | None = None,  # type: ignore[valid-type]
         hashtags: bool | None = None,
+        format: str | None = None,
+        posts: app_commands.Range[int, THREAD_POSTS[0], THREAD_POSTS[1]] | None = None,
     ) -> None:
         typed = {
             "tone": tone,
@@ -152,6 +162,8 @@ def build_commands(
             "audience": audience,
             "voice": voice,
             "hashtags": hashtags,
+            "format": format,
+            "posts": posts,
         }
         given = {k: v for k, v in typed.items() if v is not None}
         await responder.command(interaction, {"prompt": prompt, **given}, typed_options=bool(given))
@@ -176,10 +188,12 @@ def build_commands(
         action="show (default), set the options given, or clear them all",
         review="Where Send for review posts this channel's drafts (default: this channel)",
         **{k: v for k, v in OPTION_HELP.items() if k != "prompt"},
+        **FORMAT_HELP,
     )
     @app_commands.choices(
         action=[app_commands.Choice(name=n, value=n) for n in ("show", "set", "clear")],
         length=[app_commands.Choice(name=n, value=n) for n in LENGTHS],
+        format=[app_commands.Choice(name=n, value=n) for n in FORMATS],
     )
     @_typed(contexts, catalog)
     @installs
@@ -194,6 +208,8 @@ def build_commands(
         audience: Text | None = None,  # type: ignore[valid-type]
         voice: Text | None = None,  # type: ignore[valid-type]
         hashtags: bool | None = None,
+        format: str | None = None,
+        posts: app_commands.Range[int, THREAD_POSTS[0], THREAD_POSTS[1]] | None = None,
         review: discord.TextChannel | None = None,
     ) -> None:
         options = grammar_text(
@@ -206,13 +222,15 @@ def build_commands(
                 "audience": audience,
                 "voice": voice,
                 "hashtags": hashtags,
+                "format": format,
+                "posts": posts,
                 "review": f"<#{review.id}>" if review is not None else None,
             }
         )
         if action == "set" and not options:
             await interaction.response.send_message(
                 "⚠️ Pick at least one option to set: tone, platform, industry, variants, length, "
-                "audience, voice, hashtags or review.",
+                "audience, voice, hashtags, format, posts or review.",
                 ephemeral=True,
                 allowed_mentions=NO_PINGS,
             )

@@ -30,8 +30,8 @@ def drafting_line(brief: Brief, catalog: Catalog, user_name: str | None = None) 
     tone = brief.tone
     article = "an" if tone[:1].lower() in "aeiou" else "a"
     who = f" for {user_name}" if user_name else ""
-    many = f" ({brief.variants} variants)" if brief.variants > 1 else ""
-    return f"✍️ Drafting {article} {tone} {platform_name(catalog, brief.platform)} post{who}{many}…"
+    many = f" ({brief.variants} variants)" if brief.variants > 1 and brief.format == "post" else ""
+    return f"✍️ Drafting {article} {tone} {platform_name(catalog, brief.platform)} {brief.format}{who}{many}…"
 
 
 def render_partial(brief: Brief, texts: dict[int, str], catalog: Catalog, user_name: str | None) -> str:
@@ -68,6 +68,26 @@ def render_draft(draft: StoredDraft, catalog: Catalog) -> str:
         stats = f"-# {post.character_count:,}/{draft.platform_limit:,} chars · {post.word_count} words"
         blocks.append(f"**{i + 1}.** {post.text.strip()}\n{stats}")
     return "\n\n".join(blocks) + "\n" + info_line(draft, catalog)
+
+
+def render_pieces(draft: StoredDraft, catalog: Catalog) -> list[str]:
+    """The finished draft as messages: a thread or carousel one message per post or slide (each
+    copied on its own; a post is at most 500 characters, a slide 33 words), the caption in as many
+    as it takes, the info line under the last; anything else, render_draft split to fit."""
+    parts = draft.parts
+    if parts is None:
+        return split_message(render_draft(draft, catalog))
+    if parts.kind == "thread":
+        pieces = [post.text for post in parts.posts]
+        size = f"{len(parts.posts)} posts"
+    else:
+        pieces = [f"**{s.number}. {s.headline}**\n{s.text}" for s in parts.slides]
+        pieces += split_message(f"**Caption**\n{parts.caption}") if parts.caption else []
+        size = f"{len(parts.slides)} slides"
+    where = platform_name(catalog, draft.brief.platform)
+    info = f"-# {where} · {draft.brief.tone} · {size} · {draft.generation_time}"
+    last = f"{pieces[-1]}\n{info}" if pieces else info
+    return [*pieces[:-1], *split_message(last)]
 
 
 def render_info(info: Info) -> str:

@@ -20,7 +20,7 @@ import discord
 
 from adapters.discord.components import draft_view
 from adapters.discord.gate import NO_PINGS
-from adapters.discord.render import render_draft, render_info, render_partial, split_message
+from adapters.discord.render import render_info, render_partial, render_pieces, split_message
 from adapters.discord.roles import roles_of
 from bot.assistant import Assistant, DraftJob, Info, Origin, StoredDraft
 from bot.catalog import Catalog
@@ -298,7 +298,7 @@ class Responder:
             log.info("a streamed edit failed (%s); the next one will catch up", exc.status)
 
     async def _finish(self, writer: Writer, draft: StoredDraft) -> None:
-        pieces = split_message(render_draft(draft, self.catalog))
+        pieces = render_pieces(draft, self.catalog)
         view = draft_view(draft, self.catalog)
         if len(pieces) == 1:
             await writer.show(pieces[0], view=view)
@@ -310,7 +310,7 @@ class Responder:
 
     async def _restore(self, writer: Writer, draft: StoredDraft) -> None:
         try:
-            pieces = split_message(render_draft(draft, self.catalog))
+            pieces = render_pieces(draft, self.catalog)
             await writer.show(
                 pieces[-1] if len(pieces) > 1 else pieces[0], view=draft_view(draft, self.catalog)
             )

@@ -36,6 +36,7 @@ from adapters.http.schemas import (
 )
 from bot.catalog import Catalog
 from bot.config import AppConfig
+from bot.formats.shape import CAROUSEL_PLATFORMS, CAROUSEL_SLIDES, THREAD_PLATFORMS
 
 Schema = dict[str, Any]
 JSON = "application/json"
@@ -85,7 +86,39 @@ def live_values(config: AppConfig, catalog: Catalog) -> dict[str, Any]:
         "tones": _names(catalog.tones),
         "platforms": _names(catalog.platforms),
         "industries": _names(catalog.industries),
+        "format_rules": format_rules(catalog),
     }
+
+
+def format_rules(catalog: Catalog) -> list[Schema]:
+    """/generate-text's format, platform and posts together, as the bot checks them
+    (bot.formats.plan_format), so a body the document calls valid is one the server accepts: a thread
+    names a platform that takes one (the default, Instagram, does not), a carousel's platform takes
+    one and it has 3 slides or more, and posts goes with a thread or a carousel only."""
+
+    def names(keys: tuple[str, ...]) -> list[str]:
+        return sorted({n for k in keys for n in (k, *catalog.platforms[k].aliases)})
+
+    def given(*formats: str) -> Schema:
+        return {"properties": {"format": {"enum": list(formats)}}, "required": ["format"]}
+
+    slides = {"type": "integer", "minimum": CAROUSEL_SLIDES[0], "maximum": CAROUSEL_SLIDES[1]}
+    return [
+        {
+            "if": given("thread"),
+            "then": {"properties": {"platform": {"enum": names(THREAD_PLATFORMS)}}, "required": ["platform"]},
+        },
+        {
+            "if": given("carousel"),
+            "then": {
+                "properties": {
+                    "platform": {"anyOf": [{"enum": names(CAROUSEL_PLATFORMS)}, {"type": "null"}]},
+                    "posts": {"anyOf": [slides, {"type": "null"}]},
+                }
+            },
+        },
+        {"if": given("thread", "carousel"), "else": {"properties": {"posts": {"type": "null"}}}},
+    ]
 
 
 def _place(schema: Schema, keywords: Mapping[str, Any]) -> None:

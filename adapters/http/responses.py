@@ -35,6 +35,19 @@ class Post(TypedDict):
     hashtags: list[str]
 
 
+class Slide(TypedDict):
+    headline: Annotated[str, Field(description="at most 8 words")]
+    text: Annotated[str, Field(description="at most 25 words")]
+
+
+FormatKind = Annotated[Literal["thread", "carousel"], Field(description="threads and carousels only")]
+PartList = Annotated[
+    list[str] | list[Slide],
+    Field(description="a thread's posts in order, numbered \"1/5 …\", or a carousel's slides in order"),
+]
+Caption = Annotated[str, Field(description="carousels only: the caption, with the hashtags")]
+
+
 class GenerateTextResponse(TypedDict):
     """The original spec's three fields, then extras a spec client ignores."""
 
@@ -51,6 +64,9 @@ class GenerateTextResponse(TypedDict):
     draft_id: NotRequired[Annotated[str, Field(description="the stored draft (see /v1/drafts)")]]
     parent_id: NotRequired[Annotated[str, Field(description="remixes only: the draft it came from")]]
     action: NotRequired[Annotated[str, Field(description="remixes only: how it was made")]]
+    format: NotRequired[FormatKind]
+    parts: NotRequired[PartList]
+    caption: NotRequired[Caption]
 
 
 class AssistantMessage(TypedDict):
@@ -182,6 +198,9 @@ class StoredDraft(TypedDict):
     backend: NotRequired[str | None]
     generation_time: str
     created_at: Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+    format: NotRequired[FormatKind]
+    parts: NotRequired[PartList]
+    caption: NotRequired[Caption]
     # The review (GET /v1/drafts/{id} and the review routes; bot.review_types):
     state: NotRequired[ReviewState]
     revisions: NotRequired[list[Revision]]

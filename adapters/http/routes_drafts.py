@@ -18,6 +18,7 @@ from adapters.http.schemas import ChoiceBody, RatingBody, RemixBody, json_body
 from adapters.http.state import GUARD, SERVICE
 from bot.assistant import StoredDraft
 from bot.errors import DraftNotFound
+from bot.render import parts_response
 
 
 def draft_view(draft: StoredDraft) -> dict[str, Any]:
@@ -46,6 +47,7 @@ def draft_view(draft: StoredDraft) -> dict[str, Any]:
         "backend": draft.backend,
         "generation_time": draft.generation_time,
         "created_at": draft.created_at.isoformat(),
+        **(parts_response(draft.parts) if draft.parts is not None else {}),
     }
 
 

@@ -61,6 +61,7 @@ def stored_response(stored: StoredDraft, catalog: Catalog) -> dict[str, Any]:
         generation_seconds=stored.generation_seconds,
         model=stored.model,
         request_id=stored.request_id or "",
+        parts=stored.parts,
     )
     body = render(draft, catalog)
     if stored.backend is not None:

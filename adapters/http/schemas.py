@@ -34,6 +34,7 @@ from bot.config import (
     TAG,
     EmojiPolicy,
 )
+from bot.formats.shape import CAROUSEL_PLATFORMS, CAROUSEL_SLIDES, FORMATS, THREAD_PLATFORMS, THREAD_POSTS
 from bot.records import RatingValue, RemixAction
 from bot.review_types import MAX_NOTE_CHARS
 
@@ -103,7 +104,10 @@ class _Body(BaseModel):
 class GenerateTextBody(_Body):
     """POST /generate-text: the spec's fields, the Brief's optional ones, and `stream`."""
 
-    model_config = ConfigDict(title="GenerateTextRequest")
+    # format, platform and posts together (adapters/http/openapi.py format_rules)
+    model_config = ConfigDict(
+        title="GenerateTextRequest", json_schema_extra=checked(allOf=live("format_rules"))
+    )
     prompt: str = Field(
         json_schema_extra=checked(minLength=1, maxLength=live("max_prompt_chars"), pattern=VISIBLE_PATTERN)
     )
@@ -124,6 +128,18 @@ class GenerateTextBody(_Body):
     variants: Int | None = Field(None, json_schema_extra=checked(minimum=1, maximum=live("max_variants")))
     seed: Seed | None = None
     temperature: Temperature | None = None
+    format: str | None = Field(
+        None,
+        description=f"post (default); thread: {', '.join(THREAD_PLATFORMS)}; carousel: "
+        f"{', '.join(CAROUSEL_PLATFORMS)}. Another platform is a 422 naming the ones allowed",
+        json_schema_extra=checked(enum=list(FORMATS)),
+    )
+    posts: Int | None = Field(
+        None,
+        description=f"a thread's posts ({THREAD_POSTS[0]}-{THREAD_POSTS[1]}) or a carousel's slides "
+        f"({CAROUSEL_SLIDES[0]}-{CAROUSEL_SLIDES[1]}); default: by the prompt's length",
+        json_schema_extra=checked(minimum=THREAD_POSTS[0], maximum=THREAD_POSTS[1]),
+    )
     stream: bool | None = Field(None, description="true: answer with server-sent events")
 
 

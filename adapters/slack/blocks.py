@@ -15,6 +15,7 @@ from typing import Any
 from bot.assistant import Info, StoredDraft
 from bot.brief import Brief
 from bot.catalog import Catalog
+from bot.formats import Parts
 
 Block = dict[str, Any]
 
@@ -107,8 +108,10 @@ def mention(user_id: str) -> str:
 
 
 def describe(brief: Brief, catalog: Catalog) -> str:
-    """E.g. "a casual LinkedIn post", or with variants "3 casual LinkedIn posts"."""
+    """E.g. "a casual LinkedIn post", "a casual X (Twitter) thread", or "3 casual LinkedIn posts"."""
     platform = catalog.platforms[brief.platform].display_name
+    if brief.format != "post":
+        return f"a {brief.tone} {platform} {brief.format}"
     if brief.variants > 1:
         return f"{brief.variants} {brief.tone} {platform} posts"
     article = "an" if brief.tone[:1] in "aeiou" else "a"
@@ -130,16 +133,26 @@ def progress_message(headline: str, partial: str) -> tuple[str, list[Block]]:
 def context_line(draft: StoredDraft, catalog: Catalog, variant: int = 0) -> str:
     post = draft.variants[variant]
     platform = catalog.platforms[draft.brief.platform].display_name
+    size = [f"{post.character_count:,}/{draft.platform_limit:,} chars", f"{post.word_count} words"]
+    if draft.parts is not None:
+        size = [parts_size(draft.parts, draft.platform_limit)]
     return " · ".join(
         [
             platform,
             draft.brief.tone,
-            f"{post.character_count:,}/{draft.platform_limit:,} chars",
-            f"{post.word_count} words",
+            *size,
             draft.generation_time,
             draft.model,
         ]
     )
+
+
+def parts_size(parts: Parts, limit: int) -> str:
+    """ "3 posts, longest 241/280 chars" or "5 slides, caption 312/2,200 chars"."""
+    if parts.kind == "thread":
+        longest = max((len(p.text) for p in parts.posts), default=0)
+        return f"{len(parts.posts)} posts, longest {longest:,}/{limit:,} chars"
+    return f"{len(parts.slides)} slides, caption {len(parts.caption or ''):,}/{limit:,} chars"
 
 
 def button(label: str, action_id: str, value: ActionValue, style: str | None = None) -> Block:
@@ -196,11 +209,27 @@ def actions_block(draft: StoredDraft, catalog: Catalog) -> Block:
     }
 
 
+def parts_sections(parts: Parts) -> list[Block]:
+    """A thread or carousel: one section per post or slide, in order, then the caption's, so each
+    part is copied on its own (a caption over 3,000 characters takes two)."""
+    if parts.kind == "thread":
+        return [section for post in parts.posts for section in sections(escape(post.text))]
+    out = [
+        section
+        for slide in parts.slides
+        for section in sections(f"*{slide.number}. {escape(slide.headline)}*\n{escape(slide.text)}")
+    ]
+    return out + (sections(f"*Caption*\n{escape(parts.caption)}") if parts.caption else [])
+
+
 def final_message(draft: StoredDraft, catalog: Catalog) -> tuple[str, list[Block]]:
     """The finished draft: its text in sections of at most 3,000 characters, the context line, the
-    actions; with variants, each in its own sections with a "Use this" button on its first one."""
+    actions; with variants, each in its own sections with a "Use this" button on its first one; a
+    thread or carousel, a section per part."""
     blocks: list[Block] = []
-    if len(draft.variants) == 1:
+    if draft.parts is not None:
+        blocks += parts_sections(draft.parts)
+    elif len(draft.variants) == 1:
         blocks += sections(escape(draft.variants[0].text))
     else:
         for index, post in enumerate(draft.variants):

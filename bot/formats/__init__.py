@@ -15,9 +15,12 @@ from bot.formats.shape import (
     FormatName,
     Plan,
     ThreadPlan,
+    brief_plan,
     check_format,
     native_plan,
     plan_format,
+    reformatted,
+    resized,
 )
 from bot.formats.write import DraftSource, Formatted, brief_specifics, write_parts
 
@@ -34,9 +37,12 @@ __all__ = [
     "Slide",
     "ThreadPlan",
     "ThreadPost",
+    "brief_plan",
     "brief_specifics",
     "check_format",
     "native_plan",
     "plan_format",
+    "reformatted",
+    "resized",
     "write_parts",
 ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from bot.brief import Brief
 from bot.catalog import Catalog
@@ -77,6 +77,27 @@ class Parts:
         return [s.as_dict() for s in self.slides]
 
     @property
+    def count(self) -> int:
+        """The posts or slides (the caption aside): what a shorter or longer remix changes."""
+        return len(self.posts) if self.kind == "thread" else len(self.slides)
+
+    def stored(self) -> dict[str, Any]:
+        """The store's JSON (drafts.parts): the payload and the kind, and the caption."""
+        return {"kind": self.kind, "parts": self.payload(), "caption": self.caption}
+
+    @classmethod
+    def from_stored(cls, data: dict[str, Any], platform: str) -> Parts:
+        """`stored()` read back; the platform is the draft brief's."""
+        if data["kind"] == "thread":
+            texts = [str(t) for t in data["parts"]]
+            posts = tuple(_numbered(t, i, len(texts)) for i, t in enumerate(texts, start=1))
+            return cls("thread", platform, posts=posts)
+        slides = tuple(
+            Slide(i, str(s["headline"]), str(s["text"])) for i, s in enumerate(data["parts"], start=1)
+        )
+        return cls("carousel", platform, slides=slides, caption=data.get("caption"))
+
+    @property
     def texts(self) -> list[str]:
         """Every text a reader sees, in order (the caption last)."""
         if self.kind == "thread":
@@ -87,6 +108,15 @@ class Parts:
     def generated_text(self) -> str:
         """HTTP's `generated_text`: the parts joined by blank lines."""
         return "\n\n".join(self.texts)
+
+
+def _numbered(text: str, number: int, total: int) -> ThreadPost:
+    """ "2/5 body" -> ThreadPost(2, 5, "body"); a text without its number is the `number`th post."""
+    mark, _, body = text.partition(" ")
+    first, _, second = mark.partition("/")
+    if first.isdigit() and second.isdigit():
+        return ThreadPost(int(first), int(second), body)
+    return ThreadPost(number, total, text)
 
 
 @dataclass(frozen=True)

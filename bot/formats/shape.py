@@ -8,15 +8,20 @@ import math
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from bot.brief import Brief, FormatName
 from bot.catalog import Catalog
 from bot.errors import InvalidOption
 
-FormatName = Literal["post", "thread", "carousel"]
 FORMATS: tuple[FormatName, ...] = ("post", "thread", "carousel")
 THREAD_PLATFORMS = ("x", "threads", "bluesky")
 CAROUSEL_PLATFORMS = ("instagram", "linkedin")
 THREAD_POSTS = (2, 10)
 CAROUSEL_SLIDES = (3, 10)
+FORMAT_PLATFORMS: dict[FormatName, tuple[str, ...]] = {
+    "post": (),
+    "thread": THREAD_PLATFORMS,
+    "carousel": CAROUSEL_PLATFORMS,
+}
 HEADLINE_WORDS = 8
 LINE_WORDS = 25
 # "10/10 " is the longest number a thread post carries; every post's body fits the rest.
@@ -83,6 +88,22 @@ def check_format(name: str) -> FormatName:
     )
 
 
+def check_posts(value: object) -> int:
+    """posts:N on its own (the grammar's check); whether it suits the format is plan_format's."""
+    low, high = min(THREAD_POSTS[0], CAROUSEL_SLIDES[0]), max(THREAD_POSTS[1], CAROUSEL_SLIDES[1])
+    n = int(value) if isinstance(value, int) or (isinstance(value, str) and value.isdigit()) else 0
+    if isinstance(value, bool) or not low <= n <= high:
+        raise InvalidOption(
+            f"posts must be a number from {low} to {high}: a thread has {THREAD_POSTS[0]} to "
+            f"{THREAD_POSTS[1]} posts, a carousel {CAROUSEL_SLIDES[0]} to {CAROUSEL_SLIDES[1]} slides "
+            f"(got '{value}').",
+            field="posts",
+            allowed=[str(i) for i in range(low, high + 1)],
+            value=str(value),
+        )
+    return n
+
+
 def count_by_length(fmt: Literal["thread", "carousel"], material_chars: int, part_chars: int) -> int:
     """Enough parts for the material, plus the hook and the call to action (a thread) or the title
     slide (a carousel): a typed one-line brief makes 3, a page's key points up to 10."""
@@ -134,6 +155,30 @@ def plan_format(
     return CarouselPlan(platform, slides, limit, given=count is not None)
 
 
+def brief_plan(brief: Brief, catalog: Catalog) -> Plan | None:
+    """The plan a brief asks for (None: a single post), or InvalidOption for a format its platform
+    does not take or a count out of range. The brief's own prompt is the material a count follows."""
+    return plan_format(
+        brief.format, brief.platform, catalog, material_chars=len(brief.prompt), count=brief.posts
+    )
+
+
+def reformatted(brief: Brief) -> Brief:
+    """A remix to another platform keeps the format where the platform takes it, else becomes that
+    platform's native single post (as native_plan does for several platforms at once)."""
+    if brief.format == "post" or brief.platform in FORMAT_PLATFORMS[brief.format]:
+        return brief
+    return brief.model_copy(update={"format": "post", "posts": None})
+
+
+def resized(brief: Brief, catalog: Catalog, count: int) -> Brief:
+    """A shorter or longer remix of a thread or carousel: `count` parts, kept within the format's range."""
+    plan = brief_plan(brief, catalog)
+    if plan is None:
+        return brief
+    return brief.model_copy(update={"posts": plan.resized(count).count})
+
+
 def native_plan(
     fmt: str, platform: str, catalog: Catalog, *, material_chars: int, count: int | None = None
 ) -> Plan | None:
@@ -141,7 +186,7 @@ def native_plan(
     takes it, else its native single post, so `format:thread platform:x,linkedin` gives an X thread
     and a LinkedIn post rather than an error. An unknown format or a bad count still raises."""
     name = check_format(fmt)
-    keys = {"post": (), "thread": THREAD_PLATFORMS, "carousel": CAROUSEL_PLATFORMS}[name]
+    keys = FORMAT_PLATFORMS[name]
     if platform not in keys:
         if name != "post":
             plan_format(

@@ -86,9 +86,11 @@ async def write_parts(
     request_id: str | None = None,
     timeout_s: float | None = None,
     finder: SpecificsFinder = guard_specifics,
+    banned: tuple[str, ...] = (),
 ) -> Formatted:
     """A thread or carousel for `brief` (its platform is `plan.platform`'s). `candidates` are sampled
-    in one batch and the best kept; `finder` is the specifics seam (bot.links.extract)."""
+    in one batch and the best kept; `finder` is the specifics seam (bot.links.extract); `banned`: the
+    brand kit's phrases the engine blocks while sampling (BrandKit.sampling_bans)."""
     if brief.platform != plan.platform:
         raise ValueError(f"the brief is for {brief.platform}, the plan for {plan.platform}")
     limits = service.limits
@@ -98,6 +100,7 @@ async def write_parts(
         top_p=TOP_P if brief.temperature > 0 else 1.0,
         repetition_penalty=REPETITION_PENALTY,
         seed=brief.seed,
+        banned_phrases=banned,
     )
     request = GenerationRequest(
         messages=format_messages(brief, plan, service.catalog),

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.brief import Brief
+from bot.formats.parts import Parts
 from bot.postprocess import Post
 from bot.records import Origin, RatingValue, StoredDraft
 from bot.store.database import utc
@@ -39,6 +40,7 @@ def draft_rows(draft: StoredDraft, finish_reasons: Sequence[str] = ()) -> tuple[
         **{name: getattr(draft.origin, name) for name in ORIGIN_COLUMNS},
         brief=draft.brief.model_dump(mode="json"),
         created_at=draft.created_at,
+        parts=draft.parts.stored() if draft.parts is not None else None,
     )
     variants = [
         VariantRow(
@@ -60,10 +62,12 @@ def stored_draft(
     latest: dict[int, RatingValue] = {}
     for rating in ratings:
         latest[rating.variant] = rating.rating  # type: ignore[assignment]
+    brief = Brief.model_validate(row.brief)
     return StoredDraft(
         **{name: getattr(row, name) for name in DRAFT_COLUMNS},
         origin=Origin(**{name: getattr(row, name) for name in ORIGIN_COLUMNS}),
-        brief=Brief.model_validate(row.brief),
+        brief=brief,
+        parts=Parts.from_stored(row.parts, brief.platform) if row.parts is not None else None,
         created_at=utc(row.created_at),
         variants=[post_from_row(v) for v in variants],
         ratings=latest,

@@ -39,6 +39,7 @@ class DraftRow(Base):
     prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
     scores: Mapped[list[dict[str, float]] | None] = mapped_column(JSON)
+    parts: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # a thread or carousel (bot.formats)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 

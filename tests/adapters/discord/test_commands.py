@@ -41,6 +41,12 @@ async def test_synced_commands_carry_typed_options_and_catalogue_choices(
         assert (options["variants"]["min_value"], options["variants"]["max_value"]) == (1, 5)
         assert [c["value"] for c in options["length"]["choices"]] == ["short", "medium", "long"]
         assert options["hashtags"]["type"] == BOOLEAN
+        assert [c["value"] for c in options["format"]["choices"]] == ["post", "thread", "carousel"]
+        assert (options["posts"]["type"], options["posts"]["min_value"], options["posts"]["max_value"]) == (
+            INTEGER,
+            2,
+            10,
+        )
         assert {"audience", "voice"} <= set(options) and not any(
             o.get("required") for name, o in options.items() if name != "prompt"
         )

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
 from adapters.discord.components import draft_view
-from adapters.discord.render import MESSAGE_LIMIT, render_draft, render_info, render_partial, split_message
+from adapters.discord.render import (
+    MESSAGE_LIMIT,
+    render_draft,
+    render_info,
+    render_partial,
+    render_pieces,
+    split_message,
+)
 from bot.assistant import Info, Origin, StoredDraft
 from bot.brief import Brief
 from bot.catalog import Catalog
+from bot.formats import Parts, Slide, ThreadPost
 from bot.postprocess import Post
 
 
@@ -103,3 +112,29 @@ def test_view_rows_for_one_and_five_variants(catalog: Catalog) -> None:
     assert not any(c["custom_id"].startswith("pp:send:") for row in payload for c in row["components"]), (
         "no room for the review buttons beside five Use buttons"
     )
+
+
+def test_a_thread_is_a_message_per_post_with_the_info_line_under_the_last(catalog: Catalog) -> None:
+    posts = tuple(ThreadPost(i, 3, f"Post {i} body.") for i in (1, 2, 3))
+    parts = Parts("thread", "x", posts=posts)
+    draft = replace(stored([parts.generated_text], platform="x"), parts=parts)
+    pieces = render_pieces(draft, catalog)
+    assert pieces == [
+        "1/3 Post 1 body.",
+        "2/3 Post 2 body.",
+        "3/3 Post 3 body.\n-# X (Twitter) · casual · 3 posts · 4.2s",
+    ]
+    assert render_pieces(stored(["One."]), catalog) == [render_draft(stored(["One."]), catalog)]
+
+
+def test_a_long_caption_takes_as_many_messages_as_it_needs(catalog: Catalog) -> None:
+    slides = tuple(Slide(i, f"Head {i}", f"Line {i}.") for i in (1, 2, 3))
+    caption = "Our caption sentence goes on. " * 90  # about 2,700 characters
+    parts = Parts("carousel", "instagram", slides=slides, caption=caption.strip())
+    pieces = render_pieces(
+        replace(stored([parts.generated_text], platform="instagram"), parts=parts), catalog
+    )
+    assert pieces[:3] == ["**1. Head 1**\nLine 1.", "**2. Head 2**\nLine 2.", "**3. Head 3**\nLine 3."]
+    assert len(pieces) == 5 and all(len(p) <= MESSAGE_LIMIT for p in pieces)
+    assert pieces[3].startswith("**Caption**\nOur caption") and pieces[-1].endswith("· 3 slides · 4.2s")
+    assert " ".join(" ".join(pieces[3:]).split()).count("Our caption sentence goes on.") == 90

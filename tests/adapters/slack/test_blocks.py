@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -16,6 +17,7 @@ from adapters.slack.streaming import MessageUpdater, UpdateBudget, retry_handler
 from bot.assistant import Origin, StoredDraft
 from bot.brief import Brief
 from bot.catalog import Catalog
+from bot.formats import Parts, Slide
 from bot.postprocess import Post
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack, validate_blocks
 
@@ -145,3 +147,17 @@ async def test_the_final_lands_even_when_the_message_is_gone() -> None:
         assert new_ts != posted["ts"]
         assert fake.message("C0GENERAL", new_ts).blocks == final
         assert [c.error for c in fake.calls if c.method == "chat.update"][-1] == "message_not_found"
+
+
+def test_a_carousel_is_a_section_per_slide_then_the_caption(catalog: Catalog) -> None:
+    slides = tuple(Slide(i, f"Headline {i} <here>", f"Line {i} & more.") for i in (1, 2, 3))
+    parts = Parts("carousel", "instagram", slides=slides, caption="A caption. #Bakery " + "x" * 3100)
+    draft = replace(stored([parts.generated_text], "instagram"), parts=parts, platform_limit=2200)
+    text, message = blocks.final_message(draft, catalog)
+    validate_blocks(message)
+    sections = [b["text"]["text"] for b in message if b["type"] == "section"]
+    assert sections[:3] == [f"*{i}. Headline {i} &lt;here&gt;*\nLine {i} &amp; more." for i in (1, 2, 3)]
+    assert sections[3].startswith("*Caption*\nA caption. #Bakery") and len(sections) == 5  # 3,000 a section
+    context = message[-2]["elements"][0]["text"]
+    assert context.startswith("Instagram · casual · 3 slides, caption 3,119/2,200 chars · ")
+    assert text == blocks.escape(parts.generated_text[:3000])

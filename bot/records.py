@@ -63,6 +63,7 @@ class StoredDraft:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     tenant: str = DEFAULT_TENANT  # the team it belongs to (bot.tenancy)
+    group_id: str | None = None  # siblings from one brief, one per platform (bot.jobs.DraftGroup)
 
     @property
     def generation_time(self) -> str:

@@ -40,6 +40,8 @@ class DraftRow(Base):
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
     scores: Mapped[list[dict[str, float]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # siblings from one brief, one per platform (`platform:x,linkedin`); None for a lone draft
+    group_id: Mapped[str | None] = mapped_column(String(32), index=True)
 
 
 class VariantRow(Base):

@@ -227,7 +227,6 @@ def link(value: str) -> str:
         raise InvalidOption(
             f"url needs a full web address starting with http:// or https:// (got '{text[:200]}').",
             field="url",
-            allowed=["https://…"],
             value=text[:200],
         )
     if len(text) > URL_MAX:

@@ -109,8 +109,8 @@ class LinkReader:
         Every specific in it is the page's or the person's, so the fact guard, which allows a draft
         only the specifics its prompt states, keeps drafts to what the page says."""
         extra = f"\nAngle: {note}" if note else ""
-        # The brief's own lines besides its points: "Share this article: ", "Key points:", "Source: …".
-        room = max_chars - len(extra) - len(url) - 64
+        # The brief's own lines besides its points: "Share this article: ", "Key points:".
+        room = max_chars - len(extra) - 64
         if room < 200:
             raise InvalidOption(
                 "The link and the text beside it leave no room for the page's text: shorten the text.",

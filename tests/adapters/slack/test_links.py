@@ -28,10 +28,11 @@ async def site() -> AsyncIterator[Site]:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def slack_links(slack_config: AppConfig, engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Harness]:
-    """As POSTPULSE_FETCH_ALLOW_PRIVATE=1 sets it: the loopback page server is reachable."""
-    config = slack_config.model_copy(
-        update={"links": slack_config.links.model_copy(update={"allow_private": True})}
-    )
+    """As POSTPULSE_FETCH_ALLOW_PRIVATE=1 sets it: the loopback page server is reachable. One candidate
+    per draft: the flow is under test here (tests/adapters/http/test_links.py checks the specifics)."""
+    links = slack_config.links.model_copy(update={"allow_private": True})
+    quality = slack_config.quality.model_copy(update={"best_of": {"transformers": 1}, "max_candidates": 1})
+    config = slack_config.model_copy(update={"links": links, "quality": quality})
     async with running(config, engine, tmp_path) as harness:
         yield harness
 

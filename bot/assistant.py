@@ -314,7 +314,8 @@ class Assistant:
         platforms = merged.pop("platform", None)
         platforms = platforms if isinstance(platforms, list) else [platforms]
         # A brief's faults are named before the rate limit counts it (a link's page is read after).
-        briefs = [self._brief(url or prompt, {**merged, "platform": p}, extra) for p in platforms]
+        checked = prompt if url is None else "a web page"  # the page's prompt is checked once it is read
+        briefs = [self._brief(checked, {**merged, "platform": p}, extra) for p in platforms]
         drafts = self._drafts_for(origin)  # EngineNotReady / EngineDead before the rate limit counts
         self.limiter.check(origin)
         if url is not None:  # the page is read once the request is allowed: a fetch costs a visit

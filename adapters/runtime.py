@@ -111,7 +111,9 @@ async def build_runtime(
         pool = quality_pool()
         stack.push_async_callback(stop_logged, "the quality pool", lambda: close_pool(pool))
         if links is None:  # POSTPULSE_FETCH_ALLOW_PRIVATE reached config.links through load_config(env)
-            links = await stack.enter_async_context(LinkReader(config.links))
+            links = LinkReader(config.links)
+            await links.open()
+            stack.push_async_callback(stop_logged, "the link reader", links.close)
         service = BotService(
             config, catalog or Catalog.from_config(config), store, env, executor=pool, links=links
         )

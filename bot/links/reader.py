@@ -66,12 +66,18 @@ class LinkReader:
         self.finder = finder
         self._inflight: dict[str, asyncio.Future[Page]] = {}
 
-    async def __aenter__(self) -> LinkReader:
+    async def open(self) -> None:
         await self.fetcher.open()
+
+    async def close(self) -> None:
+        await self.fetcher.close()
+
+    async def __aenter__(self) -> LinkReader:
+        await self.open()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.fetcher.close()
+        await self.close()
 
     async def page(self, url: str) -> Page:
         """The page's main text, from the cache while fresh (raises a bot.errors.LinkError)."""

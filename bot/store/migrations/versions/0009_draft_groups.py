@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"  # LOCAL ONLY: "0008" (wt-formats' drafts.parts) once merged
+down_revision = "0008"  # wt-formats' drafts.parts; the lead re-chains at merge
 branch_labels = None
 depends_on = None
 

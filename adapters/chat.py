@@ -31,7 +31,7 @@ import platformdirs
 
 from adapters.runtime import build_runtime
 from bot import grammar
-from bot.assistant import DraftJob, Info, Origin, RatingValue, RemixAction, StoredDraft
+from bot.assistant import DraftGroup, DraftJob, Info, Origin, RatingValue, RemixAction, StoredDraft
 from bot.config import load_config
 from bot.drafts import DraftDelta
 from bot.errors import InvalidOption
@@ -181,6 +181,12 @@ class ChatSession:
         reply = await self._when_ready(lambda: self.service.assistant.handle(self.origin, text))
         if isinstance(reply, Info):
             self.term.markdown(reply.text)
+        elif isinstance(reply, DraftGroup):  # one draft per platform, in the order asked
+            try:
+                for job in reply.jobs:
+                    await self._stream(job)
+            finally:
+                await reply.aclose()
         else:
             await self._stream(reply)
 

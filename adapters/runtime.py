@@ -2,6 +2,7 @@
 opened here, in one place and one order, and closed in reverse through one AsyncExitStack:
 
     drafts store -> quality pool (bot.pool: drafts are finished there, off the loop)
+      -> link reader (bot.links: its aiohttp session, for `url:` briefs)
       -> BotService (tone judge warming in the pool; engine and brand engines, loading in the background)
       -> HTTP sidecar (create_app; Slack mounted on it) listening -> Discord
 
@@ -32,6 +33,7 @@ from bot.brands import BrandRouter
 from bot.catalog import Catalog
 from bot.config import AppConfig
 from bot.lifecycle import stop_logged
+from bot.links import LinkReader
 from bot.pool import close_pool, quality_pool
 from bot.service import BotService, Loader
 from bot.store import Store, database_url, open_store
@@ -89,12 +91,14 @@ async def build_runtime(
     loader: Loader | None = None,
     store: Store | None = None,
     catalog: Catalog | None = None,
+    links: LinkReader | None = None,
 ) -> AsyncIterator[Runtime]:
     """Open everything, yield the Runtime, close everything in reverse.
 
     `host`/`port` default to `http.host`/`http.port` (port 0: any free one; `Runtime.url` says which).
     `grace_s`: on shutdown, in-flight HTTP requests get this long. `loader` replaces the configured
     backend's start-up. `front_doors=False`: the bot alone, for a front door of the caller's own.
+    `links`: a LinkReader the caller opened (a test's, whose resolver never leaves loopback).
     """
     async with contextlib.AsyncExitStack() as stack:
         if store is None:
@@ -106,7 +110,13 @@ async def build_runtime(
             stack.push_async_callback(stop_logged, "the drafts store", store.close)
         pool = quality_pool()
         stack.push_async_callback(stop_logged, "the quality pool", lambda: close_pool(pool))
-        service = BotService(config, catalog or Catalog.from_config(config), store, env, executor=pool)
+        if links is None:  # POSTPULSE_FETCH_ALLOW_PRIVATE reached config.links through load_config(env)
+            links = LinkReader(config.links)
+            await links.open()
+            stack.push_async_callback(stop_logged, "the link reader", links.close)
+        service = BotService(
+            config, catalog or Catalog.from_config(config), store, env, executor=pool, links=links
+        )
         service.warm_judge()
         if engine is not None:
             service.attach(engine)

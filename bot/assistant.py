@@ -37,8 +37,9 @@ from bot.config import AppConfig
 from bot.drafts import Draft, DraftService
 from bot.errors import ConfigError, DuplicateDelivery, InvalidOption, NotAllowed
 from bot.formats import brief_plan, reformatted, resized
-from bot.jobs import DraftJob
+from bot.jobs import DraftGroup, DraftJob
 from bot.limits import UserRateLimiter
+from bot.links import LinkReader
 from bot.records import (
     RATINGS,
     REMIX_ACTIONS,
@@ -56,6 +57,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "Assistant",
+    "DraftGroup",
     "DraftJob",
     "FrontDoor",
     "Info",
@@ -81,7 +83,7 @@ class Info:
     text: str
 
 
-Reply = Info | DraftJob
+Reply = Info | DraftJob | DraftGroup
 
 
 class Assistant:
@@ -102,8 +104,11 @@ class Assistant:
         brand_drafts: Callable[[Origin], DraftService | None] | None = None,
         tenancy: Tenancy | None = None,
         kits: BrandKits | None = None,
+        links: LinkReader | None = None,
     ) -> None:
         self._drafts = drafts
+        # `url:` briefs (bot.links): the composition root's reader, its session opened and closed there.
+        self.links = links
         # bot.brands: the DraftService of the brand that claims an origin (None: the default one).
         self._brand_drafts = brand_drafts
         self.store = store
@@ -149,7 +154,9 @@ class Assistant:
     async def handle(self, origin: Origin, text: str) -> Reply:
         """`/postpulse …` text (grammar in bot.grammar). Empty text or `help` -> Info with usage;
         `tones`/`platforms`/`industries` -> Info lists; `defaults …` -> Info; else a DraftJob.
-        Raises InvalidOption, RateLimited, DuplicateDelivery before any generation starts."""
+        Several platforms (`platform:x,linkedin`) -> a DraftGroup, one sibling draft each.
+        Raises InvalidOption (a LinkError for a `url:` that cannot be read), RateLimited,
+        DuplicateDelivery before any generation starts."""
         await self._claim(origin)
         command = grammar.parse(text, self.catalog, self.max_variants)
         if command.kind == "help":
@@ -173,12 +180,13 @@ class Assistant:
         *,
         parse_prompt: bool = True,
         request_id: str | None = None,
-    ) -> DraftJob:
+    ) -> DraftJob | DraftGroup:
         """Brief fields already split (Discord options, HTTP JSON, the playground form); a `prompt`
         field may itself hold `key:value` grammar (`parse_prompt=False` takes it literally, as the
         HTTP API does). Form fields win over options in the prompt; channel defaults fill the rest.
         Keys: grammar option keys or Brief field names (call_to_action, brand_voice, max_length,
-        seed, temperature)."""
+        seed, temperature), `url` (a page to write from) and `platform` (a name, a comma list or a
+        list: several give a DraftGroup)."""
         await self._claim(origin)
         prompt = str(fields.get("prompt") or "")
         # A blank form field (the playground, an API client sending "") means "not given".
@@ -187,7 +195,11 @@ class Assistant:
         extra = {k: raw.pop(k) for k in PASSTHROUGH_FIELDS if k in raw}
         options: dict[str, Any] = {}
         if parse_prompt:
-            options, prompt = grammar.extract_options(prompt, self.catalog, self.max_variants)
+            options, prompt = grammar.extract_options(
+                prompt, self.catalog, self.max_variants, extra_keys=grammar.LINK_KEYS
+            )
+        if "url" in raw:
+            options["url"] = grammar.link(str(raw.pop("url")))
         options.update(self._options(raw))
         if "max_length" in extra:
             options.pop("length", None)
@@ -290,7 +302,7 @@ class Assistant:
         extra: Mapping[str, Any],
         *,
         request_id: str | None = None,
-    ) -> DraftJob:
+    ) -> DraftJob | DraftGroup:
         merged: dict[str, Any] = dict(self.workspace_defaults.get(origin.workspace_id or "", {}))
         merged.update(
             await self.store.defaults.get(origin.front_door, origin.workspace_id, origin.channel_id)
@@ -299,10 +311,31 @@ class Assistant:
         kit = await self.kits.for_origin(origin)
         if kit.voice and "voice" not in merged:  # the kit's voice, unless the brief or channel sets one
             merged["voice"] = kit.voice
-        brief = self._brief(prompt, merged, extra)
+        url = merged.pop("url", None)
+        platforms = merged.pop("platform", None)
+        platforms = platforms if isinstance(platforms, list) else [platforms]
+        # A brief's faults are named before the rate limit counts it (a link's page is read after).
+        checked = prompt if url is None else "a web page"  # the page's prompt is checked once it is read
+        briefs = [self._brief(checked, {**merged, "platform": p}, extra) for p in platforms]
         drafts = self._drafts_for(origin)  # EngineNotReady / EngineDead before the rate limit counts
         self.limiter.check(origin)
-        return self._job(drafts, origin, brief, kit, request_id=request_id)
+        if url is not None:  # the page is read once the request is allowed: a fetch costs a visit
+            if self.links is None:
+                raise InvalidOption(
+                    "This PostPulse does not read links: paste the text instead.", field="url"
+                )
+            prompt = await self.links.prompt(url, prompt, max_chars=self.config.engine.max_prompt_chars)
+            briefs = [self._brief(prompt, {**merged, "platform": p}, extra) for p in platforms]
+        if len(briefs) == 1:
+            return self._job(drafts, origin, briefs[0], kit, request_id=request_id)
+        group = new_draft_id()
+        jobs = [
+            self._job(
+                drafts, origin, b, kit, request_id=request_id and f"{request_id}.{b.platform}", group_id=group
+            )
+            for b in briefs
+        ]
+        return DraftGroup(group, jobs)
 
     def _brief(self, prompt: str, options: Mapping[str, Any], extra: Mapping[str, Any]) -> Brief:
         fields = grammar.brief_fields(options)
@@ -347,6 +380,10 @@ class Assistant:
                 f"Remix '{kind}' needs a value: one of {', '.join(names)}.", field="value", allowed=names
             )
         option = grammar.parse_value(str(action), value, self.catalog, self.max_variants)
+        if isinstance(option, list):  # `platform` remixes one draft into one platform
+            raise InvalidOption(
+                f"Remix a draft into one platform at a time (got '{value}').", field="value", value=value
+            )
         return reformatted(brief.model_copy(update={str(action): option}))
 
     def _job(
@@ -359,6 +396,7 @@ class Assistant:
         parent_id: str | None = None,
         action: RemixAction | None = None,
         request_id: str | None = None,
+        group_id: str | None = None,
     ) -> DraftJob:
         events = drafts.stream(brief, request_id, timeout_s=self.config.engine.request_timeout_s, kit=kit)
         created_at = datetime.now(UTC)
@@ -383,6 +421,7 @@ class Assistant:
                 completion_tokens=draft.completion_tokens,
                 tenant=self.tenancy.of(origin),
                 parts=draft.parts,
+                group_id=group_id,
             )
             await self.store.drafts.add(stored, draft.finish_reasons)
             return stored

@@ -81,6 +81,12 @@ KEY_ALIASES: dict[str, str] = {
 }
 # Keys only `defaults` takes: channel settings that are not brief fields.
 DEFAULTS_ONLY_KEYS: tuple[str, ...] = ("review",)
+# Keys a draft request takes that are not brief fields: `url:https://…` (bot.links reads the page into
+# the brief). Not a channel default: a link belongs to one request.
+LINK_KEYS: tuple[str, ...] = ("url",)
+URL_MAX = 2000  # what browsers and servers reliably accept
+LINK_PATTERN = r"^https?://[^\s/?#]+(?:[/?#]\S*)?$"  # the HTTP schema documents the same pattern
+MAX_PLATFORMS = 5  # `platform:x,linkedin,…`: one draft each, written at once
 CHOICE_KEYS = frozenset({"tone", "platform", "industry", "variants", "hashtags", "length", "format", "posts"})
 ALL_KEYS = sorted({*OPTION_FIELDS, *KEY_ALIASES})
 COMMANDS: tuple[CommandKind, ...] = ("help", "tones", "platforms", "industries", "defaults")
@@ -166,7 +172,7 @@ def parse_value(key: str, raw: Any, catalog: Catalog, max_variants: int) -> Any:
     if key == "tone":
         return _resolve("tone", str(value), catalog.tone)
     if key == "platform":
-        return _resolve("platform", str(value), catalog.platform)
+        return platforms(value, catalog)
     if key == "industry":
         return _resolve("industry", str(value), catalog.industry)
     if key == "variants":
@@ -181,6 +187,8 @@ def parse_value(key: str, raw: Any, catalog: Catalog, max_variants: int) -> Any:
         return check_posts(value)
     if key == "review":
         return review_channel(str(value))
+    if key == "url":
+        return link(str(value))
     text = str(value)
     if len(text) > TEXT_OPTION_MAX:
         raise InvalidOption(
@@ -201,6 +209,41 @@ def _example(key: str) -> str:
         "posts": "posts:5",
     }
     return examples.get(key, f'{key}:"…"')
+
+
+def platforms(value: Any, catalog: Catalog) -> str | list[str]:
+    """One platform (a name), or several (`x,linkedin` or a JSON list): a list of distinct canonical
+    names in the order given, one draft each. A single name stays a string, as it always was."""
+    names = value if isinstance(value, list | tuple) else str(value).split(",")
+    found = list(
+        dict.fromkeys(_resolve("platform", str(n).strip(), catalog.platform) for n in names if str(n).strip())
+    )
+    if not found:
+        raise InvalidOption(
+            "platform needs a name, e.g. platform:linkedin or platform:x,linkedin.", field="platform"
+        )
+    if len(found) > MAX_PLATFORMS:
+        raise InvalidOption(
+            f"At most {MAX_PLATFORMS} platforms at once (got {len(found)}).",
+            field="platform",
+            value=",".join(found),
+        )
+    return found[0] if len(found) == 1 else found
+
+
+def link(value: str) -> str:
+    """A `url:` value: a full http(s) address (bot.links checks where it leads when it fetches).
+    Taken as given (no trimming): the HTTP schema documents the same pattern."""
+    text = value
+    if not re.fullmatch(LINK_PATTERN, text):
+        raise InvalidOption(
+            f"url needs a full web address starting with http:// or https:// (got '{text[:200]}').",
+            field="url",
+            value=text[:200],
+        )
+    if len(text) > URL_MAX:
+        raise InvalidOption(f"The link is {len(text):,} characters; the limit is {URL_MAX:,}.", field="url")
+    return text
 
 
 def review_channel(value: str) -> str:
@@ -300,8 +343,8 @@ def parse(text: str, catalog: Catalog, max_variants: int = 5) -> Command:
         return _defaults(rest, catalog, max_variants)
     if word == "brand":
         return _brand(rest)
-    options, prompt = extract_options(stripped, catalog, max_variants)
-    if not prompt:
+    options, prompt = extract_options(stripped, catalog, max_variants, extra_keys=LINK_KEYS)
+    if not prompt and "url" not in options:  # a link alone is a brief: the page says what to write
         return Command("help", options=options)
     return Command("draft", prompt=prompt, options=options)
 
@@ -440,6 +483,8 @@ def describe_options(options: Mapping[str, Any]) -> str:
             value = options[key]
             if isinstance(value, bool):
                 shown = "on" if value else "off"
+            elif isinstance(value, list):
+                shown = ",".join(map(str, value))
             elif isinstance(value, str) and " " in value:
                 shown = f'"{value}"'
             else:

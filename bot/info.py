@@ -15,7 +15,9 @@ USAGE = """*Usage:* `/postpulse [key:value …] what the post is about`
 
 *Options* (any order, any case; quote values with spaces):
 - `tone:` casual, witty, … (`/postpulse tones`)
-- `platform:` linkedin, x (twitter), instagram, … (`/postpulse platforms`)
+- `platform:` linkedin, x (twitter), instagram, … (`/postpulse platforms`);
+  `platform:x,linkedin` writes one draft per platform
+- `url:https://…` — write from a web page: its title, key points and facts become the brief
 - `industry:` retail, technology, … (`/postpulse industries`)
 - `variants:1-{max_variants}` — several drafts to pick from
 - `length:short|medium|long` or a number of tokens

@@ -1,10 +1,11 @@
-"""DraftJob: one generation in flight, as the Assistant hands it to a front door."""
+"""DraftJob: one generation in flight, as the Assistant hands it to a front door; DraftGroup: its
+siblings, one per platform, from one brief."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,3 +89,29 @@ class DraftJob:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+
+
+class DraftGroup:
+    """Sibling drafts from one brief, one per platform (`platform:x,linkedin`), written at once and
+    stored under one `group_id`. Each job is an ordinary draft (its own id, buttons and remixes), so
+    a front door shows each sibling as it shows any draft; the group only says they belong together."""
+
+    def __init__(self, group_id: str, jobs: Sequence[DraftJob]) -> None:
+        if len(jobs) < 2:
+            raise ValueError("a draft group holds two drafts or more")
+        self.group_id = group_id
+        self.jobs = tuple(jobs)
+
+    async def results(self) -> list[StoredDraft]:
+        """Every sibling, stored, in the order the platforms were asked; the first failure is raised
+        once every sibling has ended (the others are still stored)."""
+        outcomes = await asyncio.gather(*(job.result() for job in self.jobs), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return [o for o in outcomes if isinstance(o, StoredDraft)]
+
+    async def aclose(self) -> None:
+        """Cancel the siblings still being written."""
+        for job in self.jobs:
+            await job.aclose()

@@ -65,6 +65,7 @@ class StoredDraft:
     completion_tokens: int = 0
     tenant: str = DEFAULT_TENANT  # the team it belongs to (bot.tenancy)
     parts: Parts | None = None  # a thread's posts or a carousel's slides and caption (bot.formats)
+    group_id: str | None = None  # siblings from one brief, one per platform (bot.jobs.DraftGroup)
 
     @property
     def generation_time(self) -> str:

@@ -23,6 +23,7 @@ from bot.catalog import Catalog
 from bot.config import AppConfig
 from bot.drafts import DraftService
 from bot.lifecycle import stop_loaded
+from bot.links import LinkReader
 from bot.quality.tone import tone_judge
 from bot.store import Store
 from bot.tenancy import Tenancy
@@ -52,10 +53,13 @@ class BotService:
         env: Mapping[str, str],
         *,
         executor: Executor | None = None,
+        links: LinkReader | None = None,
     ) -> None:
         """`env` supplies the brands' API keys (bot.brands); `store` is open, and closed by its opener.
         `executor`: the quality pool (bot.pool) every DraftService finishes its drafts in, opened and
-        shut down by the composition root (None: the event loop's default executor)."""
+        shut down by the composition root (None: the event loop's default executor).
+        `links`: the reader `url:` briefs fetch pages with, entered by the composition root (None:
+        links are refused in plain words)."""
         self.config = config
         self.catalog = catalog
         self.store = store
@@ -80,6 +84,7 @@ class BotService:
             brand_drafts=self.brands.get,
             tenancy=self.tenancy,
             kits=self.kits,
+            links=links,
         )
 
     def on_attach(self, callback: Callable[[Engine], None]) -> None:

@@ -22,7 +22,7 @@ from adapters.discord.components import draft_view
 from adapters.discord.gate import NO_PINGS
 from adapters.discord.render import render_info, render_partial, render_pieces, split_message
 from adapters.discord.roles import roles_of
-from bot.assistant import Assistant, DraftJob, Info, Origin, StoredDraft
+from bot.assistant import Assistant, DraftGroup, DraftJob, Info, Origin, Reply, StoredDraft
 from bot.catalog import Catalog
 from bot.config import DiscordConfig, RolesConfig
 from bot.drafts import DraftDelta
@@ -149,7 +149,7 @@ class Responder:
         origin = self.origin(interaction)
         try:
             if typed_options:
-                reply: Info | DraftJob = await self.assistant.draft(origin, fields)
+                reply: Reply = await self.assistant.draft(origin, fields)
             else:
                 reply = await self.assistant.handle(origin, str(fields.get("prompt", "")))
         except Exception as exc:
@@ -157,6 +157,9 @@ class Responder:
             return
         if isinstance(reply, Info):
             await self._info_instead(interaction, reply)
+            return
+        if isinstance(reply, DraftGroup):
+            await self._write_siblings(interaction, reply)
             return
         await self._write(interaction, reply, Writer(interaction))
 
@@ -169,7 +172,7 @@ class Responder:
         except Exception as exc:
             await self._say_privately(interaction, exc, edit=True)
             return
-        if isinstance(reply, DraftJob):  # not reachable with the texts our commands send
+        if not isinstance(reply, Info):  # not reachable with the texts our commands send
             await reply.aclose()
             await interaction.edit_original_response(
                 content="Use /postpulse to write a draft.", allowed_mentions=NO_PINGS
@@ -274,6 +277,24 @@ class Responder:
             await job.aclose()
             if task is not None:
                 self.writing.discard(task)
+
+    async def _write_siblings(self, interaction: Interaction, group: DraftGroup) -> None:
+        """`platform:x,linkedin`: the first platform's draft streams into the response, each other one
+        follows as its own message with its own buttons once written (they were all written at once)."""
+        writer = Writer(interaction)
+        await self._write(interaction, group.jobs[0], writer)
+        for job in group.jobs[1:]:
+            try:
+                draft = await job.result()
+                pieces = split_message(render_draft(draft, self.catalog))
+                for piece in pieces[:-1]:
+                    await writer.extra(piece)
+                await writer.extra(pieces[-1], view=draft_view(draft, self.catalog))
+            except Exception as exc:
+                log.info("interaction %s: a sibling draft failed: %s", interaction.id, type(exc).__name__)
+                await self._say_privately(interaction, exc)
+            finally:
+                await job.aclose()
 
     async def _stream(self, job: DraftJob, writer: Writer, user_name: str) -> StoredDraft:
         texts: dict[int, str] = {}

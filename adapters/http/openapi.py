@@ -85,6 +85,7 @@ def live_values(config: AppConfig, catalog: Catalog) -> dict[str, Any]:
         **config.engine.model_dump(),
         "tones": _names(catalog.tones),
         "platforms": _names(catalog.platforms),
+        "platform_items": {"type": "string", "enum": _names(catalog.platforms)},
         "industries": _names(catalog.industries),
         "format_rules": format_rules(catalog),
     }
@@ -200,8 +201,10 @@ def _sse_event(events: list[str], data: str) -> Schema:
     }
 
 
-def _ok(name: str, description: str, stream: Schema | None = None) -> Schema:
-    content: Schema = {JSON: {"schema": _ref(name)}}
+def _ok(name: str, description: str, stream: Schema | None = None, also: str | None = None) -> Schema:
+    """`also`: a second shape the same status may carry (anyOf)."""
+    schema = _ref(name) if also is None else {"anyOf": [_ref(name), _ref(also)]}
+    content: Schema = {JSON: {"schema": schema}}
     if stream:
         content["text/event-stream"] = stream
     return {"description": description, "content": content}
@@ -229,7 +232,15 @@ def build_spec(config: AppConfig, catalog: Catalog, auth: bool) -> Schema:
             "post": op(
                 "Write a post from a brief (the original spec). stream=true or Accept: text/event-stream "
                 "answers with SSE: `delta` events, then `done` with the full response (or `error`).",
-                {"200": _ok("GenerateTextResponse", "The post", GENERATE_EVENTS), **GENERATION_ERRORS},
+                {
+                    "200": _ok(
+                        "GenerateTextResponse",
+                        "The post; with several platforms, a DraftGroupResponse (JSON, even with stream)",
+                        GENERATE_EVENTS,
+                        also="DraftGroupResponse",
+                    ),
+                    **GENERATION_ERRORS,
+                },
                 operationId="generateText",
                 requestBody=json_body(GenerateTextBody),
             )

@@ -69,6 +69,17 @@ class GenerateTextResponse(TypedDict):
     caption: NotRequired[Caption]
 
 
+class PlatformDraft(GenerateTextResponse):
+    platform: Annotated[str, Field(description="the platform this sibling was written for")]
+
+
+class DraftGroupResponse(TypedDict):
+    """/generate-text with several platforms: one sibling draft each, in the order asked."""
+
+    group_id: Annotated[str, Field(description="shared by the siblings in the store")]
+    drafts: list[PlatformDraft]
+
+
 class AssistantMessage(TypedDict):
     role: Literal["assistant"]
     content: str
@@ -229,6 +240,7 @@ class BrandKit(TypedDict):
 RESPONSES = (
     Error,
     GenerateTextResponse,
+    DraftGroupResponse,
     ChatCompletion,
     ModelList,
     Health,

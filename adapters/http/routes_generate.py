@@ -21,7 +21,7 @@ from adapters.http import sse
 from adapters.http.errors import from_exception
 from adapters.http.schemas import GenerateTextBody, json_body
 from adapters.http.state import CATALOG, GUARD, SERVICE
-from bot.assistant import DraftJob, Origin, StoredDraft
+from bot.assistant import DraftGroup, DraftJob, Origin, StoredDraft
 from bot.brief import DEFAULT_TEMPERATURE
 from bot.catalog import Catalog
 from bot.drafts import Draft, DraftDelta
@@ -81,7 +81,25 @@ async def generate_text(request: web.Request, body: GenerateTextBody) -> web.Str
     rid = request_id(request)
     # The prompt is taken literally (parse_prompt=False): an API client's "Note: 10:30" is copy, not options.
     job = await assistant.draft(http_origin(request), raw, parse_prompt=False, request_id=rid)
+    if isinstance(job, DraftGroup):
+        return await answer_group(request, job, rid)
     return await answer(request, job, rid, body.stream)
+
+
+async def answer_group(request: web.Request, group: DraftGroup, rid: str) -> web.StreamResponse:
+    """Several platforms: `{"group_id", "drafts": [one response per platform, in the order asked]}`,
+    as JSON once all are written (with stream too: one stream cannot carry several drafts' deltas
+    without changing the `delta` event every streaming client reads)."""
+    try:
+        drafts = await group.results()
+    finally:
+        await group.aclose()
+    catalog = request.app[CATALOG]
+    body = {
+        "group_id": group.group_id,
+        "drafts": [{**stored_response(d, catalog), "platform": d.brief.platform} for d in drafts],
+    }
+    return web.json_response(body, headers={"X-Request-ID": rid})
 
 
 async def answer(request: web.Request, job: DraftJob, rid: str, stream: bool | None) -> web.StreamResponse:

@@ -35,6 +35,7 @@ from bot.config import (
     EmojiPolicy,
 )
 from bot.formats.shape import CAROUSEL_PLATFORMS, CAROUSEL_SLIDES, FORMATS, THREAD_PLATFORMS, THREAD_POSTS
+from bot.grammar import LINK_PATTERN, MAX_PLATFORMS, URL_MAX
 from bot.records import RatingValue, RemixAction
 from bot.review_types import MAX_NOTE_CHARS
 
@@ -109,9 +110,22 @@ class GenerateTextBody(_Body):
         title="GenerateTextRequest", json_schema_extra=checked(allOf=live("format_rules"))
     )
     prompt: str = Field(
-        json_schema_extra=checked(minLength=1, maxLength=live("max_prompt_chars"), pattern=VISIBLE_PATTERN)
+        description='what the post is about; with `url`, your angle on the page (e.g. "Share this")',
+        json_schema_extra=checked(minLength=1, maxLength=live("max_prompt_chars"), pattern=VISIBLE_PATTERN),
     )
-    platform: str | None = Field(None, description=NAME, json_schema_extra=PLATFORM)
+    url: str | None = Field(
+        None,
+        description="a web page to write from: its title, key points and specifics become the brief",
+        json_schema_extra=checked(maxLength=URL_MAX, pattern=LINK_PATTERN),
+    )
+    platform: str | list[str] | None = Field(
+        None,
+        description=f"{NAME}; a list (or a comma list) gives one draft per platform: "
+        '{"drafts": [...]}, as JSON even with stream',
+        json_schema_extra=checked(
+            enum=live("platforms"), items=live("platform_items"), minItems=1, maxItems=MAX_PLATFORMS
+        ),
+    )
     tone: str | None = Field(None, description=NAME, json_schema_extra=TONE)
     max_length: Int | None = Field(
         None,

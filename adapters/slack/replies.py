@@ -20,7 +20,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
 from adapters.slack.streaming import MessageUpdater, UpdateBudget
-from bot.assistant import Assistant, DraftJob, Info, Origin, RatingValue, RemixAction, Reply, StoredDraft
+from bot.assistant import (
+    Assistant,
+    DraftGroup,
+    DraftJob,
+    Info,
+    Origin,
+    RatingValue,
+    RemixAction,
+    Reply,
+    StoredDraft,
+)
 from bot.catalog import Catalog
 from bot.drafts import DraftDelta
 from bot.errors import DuplicateDelivery
@@ -105,6 +115,9 @@ class Replies:
         if isinstance(reply, Info):
             await self.ephemeral(where, *blocks.info_message(reply))
             return
+        if isinstance(reply, DraftGroup):
+            await self.stream_siblings(origin, reply, where)
+            return
         await self.stream_message(origin, reply, where)
 
     async def thread(self, origin: Origin, text: str, where: Where) -> None:
@@ -115,6 +128,9 @@ class Replies:
         if isinstance(reply, Info):
             text_, blocks_ = blocks.info_message(reply)
             await self._post_or_notice(where, text_, blocks_)
+            return
+        if isinstance(reply, DraftGroup):  # one message per platform, in the thread
+            await self.stream_siblings(origin, reply, where)
             return
         await self.stream_thread(origin, reply, where)
 
@@ -147,6 +163,16 @@ class Replies:
         await self.stream_message(origin, job, where, ts=ts, verb=REMIX_VERBS[remix], parent=value.draft_id)
 
     # -- streaming --
+
+    async def stream_siblings(self, origin: Origin, group: DraftGroup, where: Where) -> None:
+        """One message per platform, in the order asked, each with its own buttons. The siblings are
+        all being written meanwhile (their jobs started together): a later one's message fills at once
+        from what it wrote while the earlier ones streamed."""
+        try:
+            for job in group.jobs:
+                await self.stream_message(origin, job, where)
+        finally:
+            await group.aclose()
 
     async def stream_message(
         self,

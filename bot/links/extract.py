@@ -56,9 +56,11 @@ class PageBrief:
 
     @property
     def prompt(self) -> str:
-        """The brief's prompt: what the post is about, then the points, then where it came from."""
+        """The brief's prompt: what the post is about, then the points. Not the address: the fact guard
+        takes every number in a prompt for a specific a draft must keep, and a URL's (a port, an id,
+        a date in its path) would be forced into the post."""
         points = "\n".join(f"- {p}" for p in self.key_points)
-        return f"Share this article: {self.title}\nKey points:\n{points}\nSource: {self.url}"
+        return f"Share this article: {self.title}\nKey points:\n{points}"
 
 
 def extract_page(html: bytes, url: str) -> Page:

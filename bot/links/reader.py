@@ -15,6 +15,7 @@ from collections.abc import Callable
 from aiohttp.abc import AbstractResolver
 
 from bot.config import LinksConfig
+from bot.errors import InvalidOption
 from bot.links.extract import Page, PageBrief, SpecificsFinder, brief_from_page, extract_page, guard_specifics
 from bot.links.fetch import PageFetcher, parse_url
 
@@ -65,12 +66,18 @@ class LinkReader:
         self.finder = finder
         self._inflight: dict[str, asyncio.Future[Page]] = {}
 
-    async def __aenter__(self) -> LinkReader:
+    async def open(self) -> None:
         await self.fetcher.open()
+
+    async def close(self) -> None:
+        await self.fetcher.close()
+
+    async def __aenter__(self) -> LinkReader:
+        await self.open()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.fetcher.close()
+        await self.close()
 
     async def page(self, url: str) -> Page:
         """The page's main text, from the cache while fresh (raises a bot.errors.LinkError)."""
@@ -101,3 +108,19 @@ class LinkReader:
     async def brief(self, url: str, *, max_chars: int = 1500) -> PageBrief:
         """Title, key points and specifics of the page at `url`; `max_chars` bounds the brief's prompt."""
         return brief_from_page(await self.page(url), max_chars=max_chars, finder=self.finder)
+
+    async def prompt(self, url: str, note: str = "", *, max_chars: int = 4000) -> str:
+        """A draft's prompt from the page at `url`: its brief (PageBrief.prompt), then what the person
+        typed beside the link (`note`, their angle), within `max_chars` (engine.max_prompt_chars).
+        Every specific in it is the page's or the person's, so the fact guard, which allows a draft
+        only the specifics its prompt states, keeps drafts to what the page says."""
+        extra = f"\nAngle: {note}" if note else ""
+        # The brief's own lines besides its points: "Share this article: ", "Key points:".
+        room = max_chars - len(extra) - 64
+        if room < 200:
+            raise InvalidOption(
+                "The link and the text beside it leave no room for the page's text: shorten the text.",
+                field="prompt",
+            )
+        brief = await self.brief(url, max_chars=min(1500, room))
+        return brief.prompt + extra

@@ -52,3 +52,15 @@ class DraftRepository:
                 select(ChoiceRow).where(ChoiceRow.draft_id == draft_id).order_by(ChoiceRow.id.desc()).limit(1)
             )
             return stored_draft(row, variants.all(), ratings.all(), choice)
+
+    async def group(self, group_id: str, tenant: str) -> list[StoredDraft]:
+        """The siblings written from one brief (bot.jobs.DraftGroup), oldest first; [] for an unknown
+        group or another tenant's."""
+        async with self._sessions() as session:
+            ids = await session.scalars(
+                select(DraftRow.id)
+                .where(DraftRow.group_id == group_id, DraftRow.tenant == tenant)
+                .order_by(DraftRow.created_at, DraftRow.id)
+            )
+            wanted = ids.all()
+        return [await self.get(draft_id, tenant) for draft_id in wanted]

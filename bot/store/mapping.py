@@ -29,6 +29,7 @@ DRAFT_COLUMNS = (
     "prompt_tokens",
     "completion_tokens",
     "scores",
+    "group_id",
 )
 ORIGIN_COLUMNS = ("front_door", "user_id", "user_name", "workspace_id", "channel_id")
 CORE_POST_FIELDS = ("text", "word_count", "character_count", "hashtags", "truncated")

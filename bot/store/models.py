@@ -41,6 +41,8 @@ class DraftRow(Base):
     scores: Mapped[list[dict[str, float]] | None] = mapped_column(JSON)
     parts: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # a thread or carousel (bot.formats)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # siblings from one brief, one per platform (`platform:x,linkedin`); None for a lone draft
+    group_id: Mapped[str | None] = mapped_column(String(32), index=True)
 
 
 class VariantRow(Base):

@@ -15,7 +15,7 @@ from engine.backends.transformers.async_engine import AsyncEngine
 from engine.backends.transformers.loading import LoadedModel
 from engine.config import EngineConfig
 
-TEARDOWN = ("the HTTP sidecar", "the engine", "the quality pool", "the drafts store")
+TEARDOWN = ("the HTTP sidecar", "the engine", "the link reader", "the quality pool", "the drafts store")
 
 
 async def test_teardown_runs_in_reverse_and_logs_a_failing_step(
@@ -55,6 +55,7 @@ async def test_teardown_runs_in_reverse_and_logs_a_failing_step(
     assert steps == [
         "the HTTP sidecar stopped",
         "stopping the engine failed",
+        "the link reader stopped",
         "the quality pool stopped",
         "the drafts store stopped",
     ]

@@ -202,3 +202,31 @@ def test_describe_options_round_trips_through_the_grammar(catalog: Catalog) -> N
     options = {"tone": "casual", "voice": "friendly, no jargon", "hashtags": False}
     shown = grammar.describe_options(options)
     assert shown == 'tone: casual · voice: "friendly, no jargon" · hashtags: off'
+
+
+def test_a_link_alone_is_a_brief_and_a_link_must_be_a_web_address(catalog: Catalog) -> None:
+    command = parse("url:https://news.example/launch?id=7", catalog)
+    assert command.kind == "draft" and command.prompt == ""
+    assert command.options == {"url": "https://news.example/launch?id=7"}
+    command = parse("URL:https://news.example/a platform:x focus on the price", catalog)
+    assert command.options["url"] == "https://news.example/a" and command.prompt == "focus on the price"
+    for bad in ("url:ftp://news.example/a", "url:news.example/a", "url:https://"):
+        with pytest.raises(InvalidOption) as caught:
+            parse(bad, catalog)
+        assert caught.value.field == "url" and "http:// or https://" in str(caught.value)
+    assert parse("see https://news.example/a today", catalog).options == {}  # a bare link is prose
+
+
+def test_several_platforms_are_a_list_in_the_order_given(catalog: Catalog) -> None:
+    assert parse("platform:x,linkedin,instagram launch", catalog).options["platform"] == [
+        "x",
+        "linkedin",
+        "instagram",
+    ]
+    assert parse("platform:x,X launch", catalog).options["platform"] == "x"  # one platform stays a name
+    with pytest.raises(InvalidOption) as caught:
+        parse("platform:x,linkdin launch", catalog)
+    assert caught.value.field == "platform" and caught.value.suggestion == "linkedin"
+    with pytest.raises(InvalidOption, match="At most 5 platforms"):
+        parse("platform:x,linkedin,instagram,facebook,threads,bluesky launch", catalog)
+    assert "platform: x,linkedin" in grammar.describe_options({"platform": ["x", "linkedin"]})

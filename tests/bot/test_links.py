@@ -10,9 +10,6 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 import pytest_asyncio
-from aiohttp import web
-from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.test_utils import TestServer
 
 from bot.config import LinksConfig, load_config
 from bot.errors import (
@@ -27,120 +24,13 @@ from bot.errors import (
 from bot.links import AddressPolicy, LinkReader, is_public
 from bot.messages import user_message
 from tests.conftest import REPO
-
-ARTICLE = """<!doctype html><html><head><title>Acme launches the Widget 3</title></head><body>
-<nav><a href="/">Home</a> <a href="/blog">Blog</a> Subscribe to our newsletter for weekly deals</nav>
-<article><h1>Acme launches the Widget 3</h1>
-<p>Acme today released the Widget 3, a pocket espresso maker that heats water in 90 seconds. It costs
-$149 and ships on March 14. The team is proud of it.</p>
-<p>The new model is 30% lighter than the Widget 2 and makes 40 cups on one charge. Early buyers in
-Portland get free delivery.</p>
-<p>Pre-orders are open now on the Acme website. The designers spent two years on the pump alone.</p>
-</article>
-<footer>Copyright Acme. Privacy policy. Cookie settings.</footer></body></html>"""
-LOGIN_WALL = "<html><head><title>Sign in</title></head><body><form><input name=u></form></body></html>"
-MB = 1_000_000
-
-
-class PageSite:
-    """The loopback page server's routes; `release` ends the slow handlers at teardown."""
-
-    def __init__(self) -> None:
-        self.hits: dict[str, int] = {}
-        self.release = asyncio.Event()
-        self.port = 0
-
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_get("/article", self.article)
-        app.router.add_get("/redirect", self.redirect)
-        app.router.add_get("/huge", self.huge)
-        app.router.add_get("/huge-chunked", self.huge)
-        app.router.add_get("/slow", self.slow)
-        app.router.add_get("/report.pdf", self.pdf)
-        app.router.add_get("/login", self.login)
-        app.router.add_get("/gone", self.gone)
-        return app
-
-    async def article(self, request: web.Request) -> web.Response:
-        self.hits["article"] = self.hits.get("article", 0) + 1
-        return web.Response(text=ARTICLE, content_type="text/html")
-
-    async def redirect(self, request: web.Request) -> web.Response:
-        raise web.HTTPFound(request.query["to"].replace("PORT", str(self.port)))
-
-    async def huge(self, request: web.Request) -> web.StreamResponse:
-        """20 MB: with a Content-Length (/huge) or chunked without one (/huge-chunked)."""
-        resp = web.StreamResponse(headers={"Content-Type": "text/html"})
-        if request.path == "/huge":
-            resp.content_length = 20 * MB
-        await resp.prepare(request)
-        try:
-            for _ in range(20):
-                await resp.write(b"<p>" + b"x" * (MB - 7) + b"</p>\n")
-        except (ConnectionError, RuntimeError):
-            pass  # the client left at its limit, as it should
-        return resp
-
-    async def slow(self, request: web.Request) -> web.Response:
-        await self.release.wait()
-        return web.Response(text=ARTICLE, content_type="text/html")
-
-    async def pdf(self, request: web.Request) -> web.Response:
-        return web.Response(body=b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", content_type="application/pdf")
-
-    async def login(self, request: web.Request) -> web.Response:
-        return web.Response(text=LOGIN_WALL, content_type="text/html")
-
-    async def gone(self, request: web.Request) -> web.Response:
-        return web.Response(status=404, text="not here")
-
-
-class MapResolver(AbstractResolver):
-    """Test names -> fixed addresses (what an attacker's DNS would answer); nothing leaves loopback."""
-
-    def __init__(self, names: dict[str, list[str]]) -> None:
-        self.names = names
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        if host not in self.names:
-            raise OSError(f"unknown test name {host}")
-        return [
-            ResolveResult(
-                hostname=host,
-                host=address,
-                port=port,
-                family=socket.AF_INET6 if ":" in address else socket.AF_INET,
-                proto=0,
-                flags=socket.AI_NUMERICHOST,
-            )
-            for address in self.names[host]
-        ]
-
-    async def close(self) -> None:
-        return None
-
-
-NAMES = {
-    "news.test": ["127.0.0.1"],  # allowed through allow_networks
-    "internal.test": ["10.0.0.5"],
-    "mixed.test": ["93.184.216.34", "10.0.0.5"],  # a public answer with a private one mixed in
-}
+from tests.fakes.pages import NAMES, MapResolver, PageSite, site_pages
 
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def site() -> AsyncIterator[tuple[PageSite, str]]:
-    pages = PageSite()
-    server = TestServer(pages.app(), host="127.0.0.1")
-    await server.start_server()
-    pages.port = server.port or 0
-    try:
-        yield pages, f"http://127.0.0.1:{pages.port}"
-    finally:
-        pages.release.set()
-        await server.close()
+    async for pages in site_pages():
+        yield pages
 
 
 ReaderFactory = Callable[..., LinkReader]

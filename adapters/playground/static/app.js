@@ -113,10 +113,16 @@ async function watchReadiness() {
 function briefBody() {
   const value = (name) => form.elements[name].value.trim();
   const number = (name) => (value(name) === "" ? undefined : Number(value(name)));
+  const platforms = value("platform").split(",").map((p) => p.trim()).filter(Boolean);
+  const format = value("format");
   const body = {
     prompt: form.elements.prompt.value,
+    url: value("url") || undefined,
     tone: value("tone") || undefined,
-    platform: value("platform") || undefined,
+    // Several platforms: a list, one sibling draft each.
+    platform: platforms.length > 1 ? platforms : platforms[0],
+    format: format && format !== "post" ? format : undefined,
+    posts: format && format !== "post" ? number("posts") : undefined,
     industry: value("industry") || undefined,
     audience: value("audience") || undefined,
     brand_voice: value("brand_voice") || undefined,
@@ -133,7 +139,10 @@ function updateCurl() {
   const lines = [`curl -sN ${location.origin}/generate-text`, `  -H 'Content-Type: application/json'`];
   // The key itself is never written out: the command reads it from the environment.
   if (state.auth) lines.push(`  -H "Authorization: Bearer $POSTPULSE_API_KEY"`);
-  lines.push(`  -d ${shellQuote(JSON.stringify({ ...briefBody(), stream: true }))}`);
+  const body = briefBody();
+  // Several platforms answer as one JSON body (no stream).
+  const streamed = Array.isArray(body.platform) ? body : { ...body, stream: true };
+  lines.push(`  -d ${shellQuote(JSON.stringify(streamed))}`);
   $("#curl").textContent = lines.join(" \\\n");
 }
 
@@ -201,14 +210,16 @@ async function generate(event) {
   clearFormError();
   if (!state.catalog) return loadCatalog();
   const body = briefBody();
+  if (!body.prompt.trim() && body.url) body.prompt = "Share this article"; // the page is the brief
   if (!body.prompt.trim()) {
     showFormError(new ApiError({ status: 422, message: "Write a prompt first: what is the post about?", param: "prompt" }));
     form.elements.prompt.focus();
     return;
   }
+  const count = Number.isInteger(body.variants) && body.variants > 0 ? Math.min(body.variants, 5) : 1;
+  if (Array.isArray(body.platform)) return generateSiblings(body, count);
   // An unknown platform still goes to the server, which says what is wrong; the card needs a shape.
   const platform = platformFor(body.platform) || state.catalog.platforms[0];
-  const count = Number.isInteger(body.variants) && body.variants > 0 ? Math.min(body.variants, 5) : 1;
   const group = new DraftGroup(api, state.catalog);
   group.tone = body.tone;
   const button = $("#generate");
@@ -221,6 +232,44 @@ async function generate(event) {
       `${platform.display_name} · ${label(body.tone || "professional")}`);
   } catch (error) {
     group.node.remove();
+    showFormError(error);
+  } finally {
+    button.disabled = false;
+    button.textContent = "Generate";
+  }
+}
+
+/** Several platforms: one request, one sibling draft per platform, shown side by side; each is a
+ *  draft of its own (remix, rate and review it alone). */
+async function generateSiblings(body, count) {
+  const button = $("#generate");
+  const row = document.createElement("div");
+  row.className = "siblings";
+  row.setAttribute("role", "group");
+  row.setAttribute("aria-label", `Drafts for ${body.platform.join(", ")}`);
+  row.setAttribute("aria-busy", "true");
+  const waiting = document.createElement("p");
+  waiting.className = "muted";
+  waiting.textContent = `Writing ${body.platform.length} drafts, one per platform…`;
+  row.append(waiting);
+  button.disabled = true;
+  button.textContent = "Writing…";
+  $("#drafts").prepend(row);
+  try {
+    const done = await api.json("/generate-text", { method: "POST", body });
+    const groups = done.drafts.map((draft) => {
+      const platform = platformFor(draft.platform) || state.catalog.platforms[0];
+      const heading = `${platform.display_name} · ${label(body.tone || "professional")}`;
+      const group = new DraftGroup(api, state.catalog);
+      group.tone = body.tone;
+      group.reset(count, platform, heading);
+      group.finish(draft, heading);
+      return group;
+    });
+    row.replaceChildren(...groups.map((g) => g.node));
+    row.setAttribute("aria-busy", "false");
+  } catch (error) {
+    row.remove();
     showFormError(error);
   } finally {
     button.disabled = false;

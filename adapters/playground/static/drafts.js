@@ -3,6 +3,7 @@
 // chat bots.
 import { plainWords } from "./api.js";
 import { $, fill, label } from "./dom.js";
+import { partsOf, showParts } from "./parts.js";
 import { Preview, codePoints } from "./preview.js";
 import { REVIEW_ACTIONS, reviewAct, showReview } from "./review.js";
 
@@ -45,6 +46,14 @@ class DraftCard {
     const { min, max } = this.platform.hashtags;
     $(".tags", meter).textContent =
       `${tags.length} hashtag${tags.length === 1 ? "" : "s"} (${this.platform.display_name}: ${min}–${max})`;
+  }
+
+  /** A thread or carousel shows its parts in place of the single-post preview and meter. */
+  setParts(shape) {
+    showParts($(".parts", this.node), shape, this.platform, copyText);
+    const single = [".preview", ".meter", ".meter-bar"].map((s) => $(s, this.node));
+    single.forEach((node) => (node.hidden = Boolean(shape)));
+    this.node.dataset.format = shape ? shape.kind : "post";
   }
 
   setButtons(enabled) {
@@ -111,8 +120,10 @@ export class DraftGroup {
     if (variants.length !== this.cards.length || platform !== this.cards[0].platform) {
       this.reset(variants.length, platform, heading);
     }
+    const shape = partsOf(done); // the parts are the shown (first) variant's
     this.cards.forEach((card, i) => {
       card.setText(variants[i].text, false);
+      card.setParts(i === 0 ? shape : null);
       card.setButtons(Boolean(this.draftId));
       card.node.dataset.variant = String(i);
       const other = this.catalog.tones.find((t) => t.name !== this.tone);

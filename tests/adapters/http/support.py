@@ -15,6 +15,7 @@ from aiohttp import web
 from adapters.runtime import build_runtime
 from bot.catalog import Catalog
 from bot.config import AppConfig
+from bot.links import LinkReader
 from bot.service import BotService, Loader
 from engine.backends.transformers.async_engine import AsyncEngine
 from engine.interface import Engine
@@ -41,6 +42,7 @@ async def start(
     loader: Loader | None = None,
     env: dict[str, str] | None = None,
     grace_s: float = 5.0,
+    links: LinkReader | None = None,
 ) -> Server:
     """The runtime with `engine` borrowed (the test session's), or loaded by `loader` and owned."""
     stack = contextlib.AsyncExitStack()
@@ -54,6 +56,7 @@ async def start(
             engine=engine,
             loader=loader,
             catalog=catalog,
+            links=links,
         )
     )
     assert runtime.app is not None and runtime.url is not None

@@ -20,6 +20,7 @@ from bot.catalog import Catalog
 from bot.config import AppConfig
 from engine.backends.transformers.async_engine import AsyncEngine
 from tests.adapters.http.support import Server, serving, tuned
+from tests.fakes.pages import NoFetchLinks
 
 pytestmark = pytest.mark.model
 
@@ -58,7 +59,7 @@ async def fuzz_server(app_config: AppConfig, engine: AsyncEngine, catalog: Catal
         engine=FUZZ_ENGINE_LIMITS,
         http={"rate_limit_per_minute": 0},
     )
-    async with serving(config, engine, catalog=catalog, env={}) as srv:
+    async with serving(config, engine, catalog=catalog, env={}, links=NoFetchLinks()) as srv:
         yield srv
 
 
@@ -153,7 +154,7 @@ async def keyed_fuzz_server(
         http={"rate_limit_per_minute": 0, "auth_failures_per_window": 0},
     )
     env = {"POSTPULSE_API_KEYS": f"{FUZZ_KEY},sk-other-key"}
-    async with serving(config, engine, catalog=catalog, env=env) as srv:
+    async with serving(config, engine, catalog=catalog, env=env, links=NoFetchLinks()) as srv:
         yield srv
 
 

@@ -4,6 +4,7 @@ delivery ids claimed once (also across two store instances, i.e. replicas)."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -122,3 +123,18 @@ async def test_channel_defaults_set_show_clear(store: Store, store_url: str) -> 
     assert await store.defaults.clear("slack", "T1", "C1") is True
     assert await store.defaults.clear("slack", "T1", "C1") is False
     assert await store.defaults.get("slack", "T1", "C1") == {}
+
+
+async def test_siblings_share_a_group_read_back_in_order_within_the_tenant(store: Store) -> None:
+    """`platform:x,linkedin` drafts (bot.jobs.DraftGroup): one group id, read back oldest first; another
+    tenant sees no group, and a lone draft has none."""
+    first, second = make_draft(1), make_draft(1)
+    later = second.created_at + timedelta(seconds=1)
+    siblings = [replace(first, group_id="g" * 32), replace(second, group_id="g" * 32, created_at=later)]
+    lone = make_draft(1)
+    for draft in (*reversed(siblings), lone):
+        await store.drafts.add(draft)
+    assert [d.id for d in await store.drafts.group("g" * 32, "slack:T1")] == [d.id for d in siblings]
+    assert await store.drafts.group("g" * 32, "slack:T2") == []
+    assert (await store.drafts.get(siblings[1].id, "slack:T1")).group_id == "g" * 32
+    assert (await store.drafts.get(lone.id, "slack:T1")).group_id is None

@@ -4,6 +4,7 @@ delivery ids claimed once (also across two store instances, i.e. replicas)."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -122,3 +123,17 @@ async def test_channel_defaults_set_show_clear(store: Store, store_url: str) -> 
     assert await store.defaults.clear("slack", "T1", "C1") is True
     assert await store.defaults.clear("slack", "T1", "C1") is False
     assert await store.defaults.get("slack", "T1", "C1") == {}
+
+
+async def test_feedback_of_one_brand(store: Store) -> None:
+    """The learning loop trains a brand on the drafts its own adapter wrote (drafts.adapter); the
+    default brand's drafts are the default engine's (no adapter recorded)."""
+    acme, other, default = (replace(make_draft(2), adapter=a) for a in ("acme", "globex", None))
+    for draft in (acme, other, default):
+        await store.drafts.add(draft)
+        await store.feedback.add_rating(draft.id, 0, "up", ALICE)
+        await store.feedback.add_choice(draft.id, 1, BOB)
+    assert {f.draft_id for f in await store.feedback.export()} == {acme.id, other.id, default.id}
+    assert [f.draft_id for f in await store.feedback.export(brand="acme")] == [acme.id]
+    assert [f.draft_id for f in await store.feedback.export(brand="default")] == [default.id]
+    assert await store.feedback.export(brand="initech") == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -74,7 +75,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             config, store, catalog, train_config, args.brand, max_steps=args.max_steps, backend=args.backend
         )
 
-    summary = asyncio.run(_with_store(config, work))
+    # the trainers print their progress to stdout; keep stdout for the summary (--json parses it)
+    with contextlib.redirect_stdout(sys.stderr):
+        summary = asyncio.run(_with_store(config, work))
     if args.json:
         print(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
     elif summary.outcome == "too_little":

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.postprocess import EMOJI, HASHTAG, split_trailing_hashtags
+from bot.postprocess import EMOJI, HASHTAG, join_tags, split_trailing_hashtags
 
 SIGN_OFF_MIN_SHARE = 0.3  # a closing phrase at least this many of the brand's posts end with
 SIGN_OFF_MAX_CHARS = 60
@@ -61,8 +61,7 @@ def without_sign_off(text: str, phrase: str | None) -> str:
     found = list(pattern.finditer(body))
     if not found:
         return text
-    kept = body[: found[-1].start()].rstrip(" \t\n—–-")
-    return f"{kept}\n\n{tags}" if tags else kept
+    return join_tags(body[: found[-1].start()].rstrip(" \t\n—–-"), tags)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from tests.conftest import REPO
 LEAN_TRAINING: dict[str, Any] = {
     "learn": {
         "learning_rate": 2.0e-3,
-        "per_device_train_batch_size": 8,
+        "per_device_train_batch_size": 4,
         "gradient_accumulation_steps": 1,
         "max_seq_length": 256,
         "eval_briefs": 8,

@@ -53,7 +53,12 @@ def test_not_better_on_the_brand_fails_even_with_clean_guards() -> None:
 
 
 def test_sign_off_and_rates() -> None:
-    posts = ["Big news today. — Team Acme", "We open at 9! #Coffee\n— Team Acme", "Fresh bread.\n\nTeam Acme", "Hi."]
+    posts = [
+        "Big news today. — Team Acme",
+        "We open at 9! #Coffee\n— Team Acme",
+        "Fresh bread.\n\nTeam Acme",
+        "Hi.",
+    ]
     assert closing(posts[1]) == "Team Acme"
     assert sign_off(posts) == "Team Acme"
     assert sign_off(["One post.", "Another post.", "A third."]) is None  # nothing shared: no sign-off

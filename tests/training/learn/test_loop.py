@@ -25,9 +25,11 @@ from bot.config import load_config
 from bot.store import Store, database_url, open_store
 from tests.training.learn.conftest import write_configs
 from tests.training.learn.posts import acme_posts, damaged_posts, write_jsonl
+from training.learn.report import text_table
 
 pytestmark = pytest.mark.model
 T = TypeVar("T")
+STEPS, DAMAGED_STEPS = 8, 6  # batch 4 (conftest): 32 and 24 posts seen
 
 
 def with_store(app_file: Path, work: Callable[[Store], Awaitable[T]]) -> T:
@@ -70,13 +72,16 @@ def learn(app_file: Path, train_file: Path, steps: int) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def first(tmp_path_factory: pytest.TempPathFactory) -> Run:
     root = tmp_path_factory.mktemp("learn")
-    app_file, train_file = write_configs(root)
+    # 8 guard drafts: one draft is 0.125, so the tolerance lets one draft's sampling noise through and
+    # no more (the damaged candidate below must be worse by two drafts or more)
+    app_file, train_file = write_configs(root, {"tolerance": 0.15})
     posts = write_jsonl(acme_posts(60), root / "acme.jsonl")
     assert cli("brand", "import", "--brand", "acme", str(posts), "--config", str(app_file))[0] == 0
-    summary = learn(app_file, train_file, 12)
+    summary = learn(app_file, train_file, STEPS)
     report = json.loads((Path(summary["path"]) / "eval.json").read_text())
     print("\nfirst run:", json.dumps({k: summary[k] for k in ("outcome", "reason", "steps", "seconds")}))
     print("sign-off rate: shipped", report["current"]["style"], "-> promoted", report["candidate"]["style"])
+    print(text_table(summary["metrics"], "promoted", "shipped"))
     return Run(app_file, train_file, summary, report)
 
 
@@ -84,9 +89,10 @@ def first(tmp_path_factory: pytest.TempPathFactory) -> Run:
 def damaged(first: Run) -> Run:
     posts = write_jsonl(damaged_posts(40), first.app_file.parent / "damaged.jsonl")
     assert cli("brand", "import", "--brand", "acme", str(posts), "--config", str(first.app_file))[0] == 0
-    summary = learn(first.app_file, first.train_file, 8)
+    summary = learn(first.app_file, first.train_file, DAMAGED_STEPS)
     report = json.loads((Path(summary["path"]) / "eval.json").read_text())
     print("\ndamaged run:", json.dumps({k: summary[k] for k in ("outcome", "reason", "steps", "seconds")}))
+    print(text_table(summary["metrics"], "damaged", "acme/v1"))
     return Run(first.app_file, first.train_file, summary, report)
 
 
@@ -94,8 +100,10 @@ def test_too_little_new_data_is_refused_and_recorded(tmp_path: Path) -> None:
     app_file, train_file = write_configs(tmp_path)
     posts = write_jsonl(acme_posts(10), tmp_path / "few.jsonl")
     assert cli("brand", "import", "--brand", "acme", str(posts), "--config", str(app_file))[0] == 0
-    code, out, err = cli("learn", "--brand", "acme", "--config", str(app_file), "--train-config", str(train_file))
-    assert code == 2
+    code, out, err = cli(
+        "learn", "--brand", "acme", "--config", str(app_file), "--train-config", str(train_file)
+    )
+    assert code == 2 and out == ""
     assert "brand 'acme' has" in err and "a run needs at least 20 (learn.min_new_examples)" in err
     run = with_store(app_file, lambda s: s.adapters.last_run("acme"))
     assert run is not None and run.outcome == "too_little" and run.version is None
@@ -106,7 +114,7 @@ def test_too_little_new_data_is_refused_and_recorded(tmp_path: Path) -> None:
 def test_the_promoted_version_signs_off_like_the_brand(first: Run) -> None:
     s, report = first.summary, first.report
     assert s["outcome"] == "promoted", s["reason"]
-    assert s["label"] == "acme/v1" and s["steps"]["sft"] == 12 and s["steps"]["dpo"] == 0
+    assert s["label"] == "acme/v1" and s["steps"]["sft"] == STEPS and s["steps"]["dpo"] == 0
     assert report["brand_rates"]["sign_off_phrase"] == "Team Acme"
     assert report["brand_rates"]["sign_off"] == 1.0
     # the same held-out briefs and seeds for both adapters

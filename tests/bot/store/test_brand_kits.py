@@ -113,6 +113,7 @@ async def test_imported_examples_keep_their_details(store: Store) -> None:
         (texts[1], "import", {}),
     ]
     assert await store.brand_kits.example_posts("acme", since=posts[-1].added_at) == []
-    assert await store.brand_kits.example_posts("acme", since=posts[0].added_at - timedelta(seconds=1)) == posts
+    earlier = posts[0].added_at - timedelta(seconds=1)
+    assert await store.brand_kits.example_posts("acme", since=earlier) == posts
     with pytest.raises(ValueError, match="2 texts but 1 details"):
         await store.brand_kits.add_examples("acme", texts, "import", "cli", details=[None])

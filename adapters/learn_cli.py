@@ -24,6 +24,16 @@ TRAIN_CONFIG = "configs/training.yaml"
 EXIT_INVALID = 2
 
 
+def positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"--max-steps wants a whole number of at least 1 (got '{value}')")
+    return number
+
+
 def _config(args: argparse.Namespace) -> AppConfig:
     return load_config(args.config)
 
@@ -127,7 +137,10 @@ def _run_arguments(parser: argparse.ArgumentParser, *, sub: bool) -> None:
     default: Any = argparse.SUPPRESS if sub else None
     parser.add_argument("--brand", default=default, help="a brand under `brands:` in the config, or default")
     parser.add_argument(
-        "--max-steps", type=int, default=default, help="bound each of SFT and DPO (default: learn.max_steps)"
+        "--max-steps",
+        type=positive,
+        default=default,
+        help="bound each of SFT and DPO (default: learn.max_steps)",
     )
     parser.add_argument(
         "--json", action="store_true", default=default if sub else False, help="print the summary as JSON"

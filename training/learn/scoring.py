@@ -101,18 +101,23 @@ async def _generate(
 def guard_figures(
     texts: list[str], briefs: list[Brief], catalog: Catalog, sign_off: str | None
 ) -> dict[str, float]:
+    """The guards on each draft's body: the brand's sign-off ("— Team Acme") is its style, neither an
+    invented name nor a cut sentence; the platform limit counts the whole draft."""
     m = metrics.mean
-    facts = [metrics.specifics_score(t, b, catalog) for t, b in zip(texts, briefs, strict=True)]
+    bodies = [without_sign_off(t, sign_off) for t in texts]
+    facts = [metrics.specifics_score(t, b, catalog) for t, b in zip(bodies, briefs, strict=True)]
     stated = sum(f.total for f in facts)
-    pairs = list(zip(texts, briefs, strict=True))
     return {
         "specifics_kept": sum(f.kept for f in facts) / stated if stated else 1.0,
-        "invented": m([metrics.has_invented_specifics(t, sources(b)) for t, b in pairs]),
+        "invented": m(
+            [metrics.has_invented_specifics(t, sources(b)) for t, b in zip(bodies, briefs, strict=True)]
+        ),
         "invented_names": m([bool(f.invented_names) for f in facts]),
-        "first_person": m([metrics.first_person(t) for t in texts]),
-        # a brand's sign-off ("— Team Acme") is its style, not a cut sentence
-        "fragments": m([metrics.is_fragment(without_sign_off(t, sign_off)) for t in texts]),
-        "within_limit": m([metrics.within_limit(t, b.platform, catalog) for t, b in pairs]),
+        "first_person": m([metrics.first_person(t) for t in bodies]),
+        "fragments": m([metrics.is_fragment(t) for t in bodies]),
+        "within_limit": m(
+            [metrics.within_limit(t, b.platform, catalog) for t, b in zip(texts, briefs, strict=True)]
+        ),
     }
 
 

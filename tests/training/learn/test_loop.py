@@ -29,7 +29,7 @@ from training.learn.report import text_table
 
 pytestmark = pytest.mark.model
 T = TypeVar("T")
-STEPS, DAMAGED_STEPS = 8, 6  # batch 4 (conftest): 32 and 24 posts seen
+STEPS, DAMAGED_STEPS = 6, 6  # batch 4 (conftest): 24 posts seen in each run
 
 
 def with_store(app_file: Path, work: Callable[[Store], Awaitable[T]]) -> T:
@@ -72,9 +72,9 @@ def learn(app_file: Path, train_file: Path, steps: int) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def first(tmp_path_factory: pytest.TempPathFactory) -> Run:
     root = tmp_path_factory.mktemp("learn")
-    # 8 guard drafts: one draft is 0.125, so the tolerance lets one draft's sampling noise through and
+    # 6 guard drafts: one draft is 0.167, so the tolerance lets one draft's sampling noise through and
     # no more (the damaged candidate below must be worse by two drafts or more)
-    app_file, train_file = write_configs(root, {"tolerance": 0.15})
+    app_file, train_file = write_configs(root, {"tolerance": 0.2})
     posts = write_jsonl(acme_posts(60), root / "acme.jsonl")
     assert cli("brand", "import", "--brand", "acme", str(posts), "--config", str(app_file))[0] == 0
     summary = learn(app_file, train_file, STEPS)
@@ -119,7 +119,7 @@ def test_the_promoted_version_signs_off_like_the_brand(first: Run) -> None:
     assert report["brand_rates"]["sign_off"] == 1.0
     # the same held-out briefs and seeds for both adapters
     assert report["candidate"]["style"]["sign_off"] > 0.5
-    assert report["current"]["style"]["sign_off"] <= 0.125
+    assert report["current"]["style"]["sign_off"] <= 1 / 6  # at most one draft of the six
     assert report["current"]["adapter"].endswith("training/lora/postpulse-smollm2")
     assert {r["metric"] for r in s["metrics"]} >= {"brand_nll", "invented", "specifics_kept", "fragments"}
     version_dir = Path(s["path"])

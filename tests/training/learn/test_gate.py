@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.brief import Brief
+from bot.catalog import Catalog
 from training.learn.gate import judge
-from training.learn.scoring import GUARDS, AdapterScores
+from training.learn.scoring import GUARDS, AdapterScores, guard_figures
 from training.learn.style import StyleRates, closing, has_sign_off, rates, sign_off, without_sign_off
 
 GOOD_GUARDS = {name: (1.0 if higher else 0.0) for name, higher in GUARDS.items()}
@@ -70,3 +72,13 @@ def test_sign_off_and_rates() -> None:
     assert without_sign_off("No sign-off here", "Team Acme") == "No sign-off here"
     target = StyleRates(sign_off=1.0, hashtags=0.0, emoji=0.5)
     assert replace(target, sign_off=0.0).distance(target) == 1.0 / 3
+
+
+def test_the_guards_read_the_body_before_the_sign_off(catalog: Catalog) -> None:
+    """A brand's sign-off names the brand and has no full stop: neither an invented name nor a cut."""
+    brief = Brief(prompt="Rain jackets are back in stock", platform="x", tone="casual", max_length=60)
+    draft = "Our rain jackets are back in stock. Come by and try them on. — Team Acme"
+    signed = guard_figures([draft], [brief], catalog, "Team Acme")
+    unsigned = guard_figures([draft], [brief], catalog, None)
+    assert (signed["invented_names"], signed["fragments"]) == (0.0, 0.0)
+    assert (unsigned["invented_names"], unsigned["fragments"]) == (1.0, 1.0)

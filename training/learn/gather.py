@@ -20,6 +20,7 @@ from typing import Any
 
 from bot.store import Store
 from bot.store.brand_kits import ExamplePost, example_hash
+from bot.store.database import utc
 from training.dataset import Record
 from training.feedback import (
     brand_example_records,
@@ -71,6 +72,7 @@ def _unique(records: Iterable[Record]) -> list[Record]:
 async def gather(store: Store, brand: str, since: datetime | None, holdout_share: float) -> Gathered:
     """The brand's new data after `since` (a previous run's `data_until`), up to now."""
     until = datetime.now(UTC)
+    since = utc(since) if since is not None else None  # SQLite hands back naive UTC times
     after = since + timedelta(microseconds=1) if since is not None else None
     examples = [p for p in await store.brand_kits.example_posts(brand) if p.added_at <= until]
     feedback = await store.feedback.export(after, brand=brand)

@@ -30,6 +30,7 @@ SUBCOMMAND_MODULES = (
     "adapters.export",
     "training.cli",
     "training.feedback",
+    "adapters.learn_cli",
 )
 
 EXIT_INVALID = 2  # the caller can fix it: bad input, a bad config (bot's or engine's), a front door's setup

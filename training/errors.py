@@ -40,3 +40,20 @@ class CheckpointError(TrainingError):
 
 class AdapterError(TrainingError):
     """An adapter directory is missing, incomplete or unusable for evaluation."""
+
+
+class LearnError(TrainingError):
+    """`postpulse learn` or `postpulse brand import` cannot go on; the message says why."""
+
+
+class UnknownBrand(LearnError):
+    """The brand is neither configured (`brands:`) nor `default`."""
+
+
+class TooLittleData(LearnError):
+    """Fewer new approved texts and pairs than `learn.min_new_examples` since the last trained run."""
+
+    def __init__(self, message: str, have: int, need: int) -> None:
+        self.have = have
+        self.need = need
+        super().__init__(message)

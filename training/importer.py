@@ -45,7 +45,7 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, row) from CSV (header row = line 1) or JSONL."""
     try:
         if path.suffix.lower() == ".csv":
@@ -93,7 +93,7 @@ def import_file(
     missing = [f for f in REQUIRED if f not in mapping and f not in defaults]
     if path.suffix.lower() == ".csv":
         _check_header(path, mapping)
-    for number, row in _rows(path):
+    for number, row in read_rows(path):
         if "__error__" in row:
             result.skipped.append(f"{path}:{number}: {row['__error__']}")
             continue

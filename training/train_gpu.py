@@ -46,7 +46,12 @@ def load_gpu_model(cfg: TrainConfig) -> tuple[Any, Any, str, str]:
     fast = import_unsloth()
     source, name = resolve_source(ModelConfig(source=cfg.base_model, cache_dir=cfg.cache_dir))
     model, tokenizer = fast.from_pretrained(**unsloth_model_kwargs(cfg, str(source)))
-    model = fast.get_peft_model(model, **unsloth_peft_kwargs(cfg))
+    if cfg.init_adapter:  # continue an existing adapter (the learning loop trains from the serving one)
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, str(cfg.path(cfg.init_adapter)), is_trainable=True)
+    else:
+        model = fast.get_peft_model(model, **unsloth_peft_kwargs(cfg))
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     return model, tokenizer, name, str(source)

@@ -79,6 +79,21 @@ class DpoSettings(_Strict):
     max_steps: int = -1
 
 
+class LearnSettings(_Strict):
+    """`postpulse learn`: how the loop trains a brand's next version and how much the gate's eval
+    generates (CPU time: every figure is drafted by both the candidate and the current adapter)."""
+
+    learning_rate: float | None = Field(None, gt=0)  # None: hyper.learning_rate (SFT) / dpo.learning_rate
+    per_device_train_batch_size: int | None = Field(None, ge=1)  # None: hyper's
+    gradient_accumulation_steps: int | None = Field(None, ge=1)  # None: hyper's
+    max_seq_length: int | None = Field(None, ge=32)  # None: max_seq_length
+    eval_briefs: int = Field(8, ge=1)  # held-out brand posts whose briefs each adapter drafts
+    guard_briefs: int = Field(8, ge=1)  # briefs of data/starter/heldout_specifics.jsonl for the guards
+    max_new_tokens: int = Field(96, ge=8, le=1024)
+    temperature: float = Field(0.7, ge=0)
+    seed: int = 1900
+
+
 class TrainConfig(_Strict):
     name: str = "postpulse-smollm2"
     base_model: str = "embedded"  # as engine ModelConfig.source: embedded | HF dir | .gguf
@@ -102,6 +117,7 @@ class TrainConfig(_Strict):
     gpu: GpuSettings = GpuSettings()
     cpu: CpuSettings = CpuSettings()
     dpo: DpoSettings = DpoSettings()
+    learn: LearnSettings = LearnSettings()
 
     def for_cpu(self) -> TrainConfig:
         """This config with `cpu.hyper_overrides` applied to `hyper` (validated)."""

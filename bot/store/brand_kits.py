@@ -8,7 +8,8 @@ adding or importing the same post twice adds nothing, also when two replicas rac
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,12 +17,23 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.store.database import utc
 from bot.store.models import BrandExampleRow, BrandKitRow
 
 
 def example_hash(text: str) -> str:
     """The same post however it was pasted: whitespace runs and case do not make a new example."""
     return hashlib.sha256(" ".join(text.split()).casefold().encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ExamplePost:
+    """A stored example post as the learning loop reads it."""
+
+    text: str
+    source: str
+    details: dict[str, Any]
+    added_at: datetime
 
 
 class BrandKitRepository:
@@ -62,11 +74,28 @@ class BrandKitRepository:
             )
             return list(rows.all())
 
-    async def add_examples(self, brand: str, texts: Iterable[str], source: str, user_id: str) -> int:
+    async def add_examples(
+        self,
+        brand: str,
+        texts: Iterable[str],
+        source: str,
+        user_id: str,
+        details: Sequence[Mapping[str, Any] | None] | None = None,
+    ) -> int:
         """Add the texts not already stored; returns how many were new. One short transaction per
-        text, so a duplicate (or a concurrent replica's insert) never undoes the others."""
+        text, so a duplicate (or a concurrent replica's insert) never undoes the others. `details`
+        (parallel to `texts`): what an import knew of each post (brief, platform, tone, date,
+        engagement), kept for the learning loop's prompts."""
+        given = list(texts)
+        extra = list(details) if details is not None else [None] * len(given)
+        if len(extra) != len(given):
+            raise ValueError(f"{len(given)} texts but {len(extra)} details")
+        posts: dict[str, Mapping[str, Any] | None] = {}
+        for text, detail in zip(given, extra, strict=True):
+            if text.strip():
+                posts.setdefault(text.strip(), detail)
         added = 0
-        for text in dict.fromkeys(t.strip() for t in texts if t.strip()):
+        for text, detail in posts.items():
             key = example_hash(text)
             async with self._sessions() as session:
                 if await session.get(BrandExampleRow, (brand, key)) is not None:
@@ -79,6 +108,7 @@ class BrandKitRepository:
                             content_hash=key,
                             text=text,
                             source=source,
+                            details=dict(detail) if detail else None,
                             added_by=user_id,
                             created_at=datetime.now(UTC),
                         )
@@ -87,6 +117,21 @@ class BrandKitRepository:
             except IntegrityError:
                 continue  # another replica stored it first
         return added
+
+    async def example_posts(self, brand: str, since: datetime | None = None) -> list[ExamplePost]:
+        """The brand's examples with their details and when they were added (after `since` only,
+        when given), oldest first: what the learning loop trains on."""
+        query = select(BrandExampleRow).where(BrandExampleRow.brand == brand)
+        if since is not None:
+            query = query.where(BrandExampleRow.created_at > since)
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                query.order_by(BrandExampleRow.created_at, BrandExampleRow.content_hash)
+            )
+            return [
+                ExamplePost(row.text, row.source, dict(row.details or {}), utc(row.created_at))
+                for row in rows.all()
+            ]
 
     async def clear_examples(self, brand: str) -> int:
         async with self._sessions.begin() as session:

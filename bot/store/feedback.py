@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.brief import Brief
@@ -29,6 +29,18 @@ from bot.store.models import (
 )
 
 SIGNAL_ACTIONS = ("edit", "changes", "approve")  # review events that say something about a text
+DEFAULT_BRAND = "default"  # bot.brandkit.DEFAULT_BRAND: drafts the default engine wrote (adapter unset)
+
+
+def _drafts(ids: list[str], brand: str | None) -> Select[DraftRow]:
+    """The drafts among `ids`; with `brand`, only those its adapter wrote (DraftService records the
+    brand's name as `adapter`; the default engine's drafts have none)."""
+    query = select(DraftRow).where(DraftRow.id.in_(ids))
+    if brand is None:
+        return query
+    if brand == DEFAULT_BRAND:
+        return query.where(or_(DraftRow.adapter.is_(None), DraftRow.adapter == brand))
+    return query.where(DraftRow.adapter == brand)
 
 
 class FeedbackRepository:
@@ -61,9 +73,10 @@ class FeedbackRepository:
                 )
             )
 
-    async def export(self, since: datetime | None = None) -> list[DraftFeedback]:
+    async def export(self, since: datetime | None = None, *, brand: str | None = None) -> list[DraftFeedback]:
         """Drafts with at least one rating or choice (given at or after `since`), with each variant's
-        verdict: every user's latest rating counted once. One pass over each result set."""
+        verdict: every user's latest rating counted once. One pass over each result set. `brand`:
+        only the drafts that brand's adapter wrote (the learning loop trains a brand on its own)."""
         rq = select(RatingRow.draft_id, RatingRow.variant, RatingRow.user_id, RatingRow.rating).order_by(
             RatingRow.id
         )
@@ -77,7 +90,8 @@ class FeedbackRepository:
             ids = sorted({r.draft_id for r in ratings} | set(chosen))
             if not ids:
                 return []
-            drafts = (await session.scalars(select(DraftRow).where(DraftRow.id.in_(ids)))).all()
+            drafts = (await session.scalars(_drafts(ids, brand))).all()
+            ids = [d.id for d in drafts]
             variants = (
                 await session.scalars(
                     select(VariantRow).where(VariantRow.draft_id.in_(ids)).order_by(VariantRow.index)
@@ -107,12 +121,15 @@ class FeedbackRepository:
                 variants=items[draft_id],
                 chosen_variant=chosen.get(draft_id),
             )
-            for draft_id in ids
+            for draft_id in sorted(ids)
         ]
 
-    async def reviews(self, since: datetime | None = None) -> list[ReviewFeedback]:
+    async def reviews(
+        self, since: datetime | None = None, *, brand: str | None = None
+    ) -> list[ReviewFeedback]:
         """Drafts whose review saw an edit, a request for changes or an approval (at or after
-        `since`), each with its whole trail. Across tenants: the export is the operator's."""
+        `since`), each with its whole trail. Across tenants: the export is the operator's. `brand`:
+        only the drafts that brand's adapter wrote."""
         signal = select(ReviewEventRow.draft_id).where(ReviewEventRow.action.in_(SIGNAL_ACTIONS))
         if since is not None:
             signal = signal.where(ReviewEventRow.at >= since)
@@ -120,7 +137,10 @@ class FeedbackRepository:
             ids = sorted(set((await session.scalars(signal)).all()))
             if not ids:
                 return []
-            drafts = (await session.scalars(select(DraftRow).where(DraftRow.id.in_(ids)))).all()
+            drafts = (await session.scalars(_drafts(ids, brand))).all()
+            ids = sorted(d.id for d in drafts)
+            if not ids:
+                return []
             variants = (
                 await session.scalars(
                     select(VariantRow).where(VariantRow.draft_id.in_(ids)).order_by(VariantRow.index)

@@ -4,6 +4,7 @@ one database), and the effective kit: config's starting kit, stored fields over 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -100,3 +101,19 @@ async def test_only_admins_change_a_kit_and_only_their_own(store: Store) -> None
     with pytest.raises(InvalidOption, match="not a hashtag"):
         await kits.update(ADMIN, {"required": {"hashtags": ["two words"]}}, source="http")
     assert await store.brand_kits.settings("acme") == {}  # nothing refused was stored
+
+
+async def test_imported_examples_keep_their_details(store: Store) -> None:
+    texts = ["Rain jackets are back. — Team Acme", "Headlamps just landed. — Team Acme"]
+    details = [{"brief": "rain jackets back", "platform": "x", "engagement": {"likes": 12}}, None]
+    assert await store.brand_kits.add_examples("acme", texts, "import", "cli", details=details) == 2
+    posts = await store.brand_kits.example_posts("acme")
+    assert [(p.text, p.source, p.details) for p in posts] == [
+        (texts[0], "import", details[0]),
+        (texts[1], "import", {}),
+    ]
+    assert await store.brand_kits.example_posts("acme", since=posts[-1].added_at) == []
+    earlier = posts[0].added_at - timedelta(seconds=1)
+    assert await store.brand_kits.example_posts("acme", since=earlier) == posts
+    with pytest.raises(ValueError, match="2 texts but 1 details"):
+        await store.brand_kits.add_examples("acme", texts, "import", "cli", details=[None])

@@ -138,3 +138,17 @@ async def test_siblings_share_a_group_read_back_in_order_within_the_tenant(store
     assert await store.drafts.group("g" * 32, "slack:T2") == []
     assert (await store.drafts.get(siblings[1].id, "slack:T1")).group_id == "g" * 32
     assert (await store.drafts.get(lone.id, "slack:T1")).group_id is None
+
+
+async def test_feedback_of_one_brand(store: Store) -> None:
+    """The learning loop trains a brand on the drafts its own adapter wrote (drafts.adapter); the
+    default brand's drafts are the default engine's (no adapter recorded)."""
+    acme, other, default = (replace(make_draft(2), adapter=a) for a in ("acme", "globex", None))
+    for draft in (acme, other, default):
+        await store.drafts.add(draft)
+        await store.feedback.add_rating(draft.id, 0, "up", ALICE)
+        await store.feedback.add_choice(draft.id, 1, BOB)
+    assert {f.draft_id for f in await store.feedback.export()} == {acme.id, other.id, default.id}
+    assert [f.draft_id for f in await store.feedback.export(brand="acme")] == [acme.id]
+    assert [f.draft_id for f in await store.feedback.export(brand="default")] == [default.id]
+    assert await store.feedback.export(brand="initech") == []

@@ -3,6 +3,7 @@ opened here, in one place and one order, and closed in reverse through one Async
 
     drafts store -> quality pool (bot.pool: drafts are finished there, off the loop)
       -> BotService (tone judge warming in the pool; engine and brand engines, loading in the background)
+      -> the adapter watcher (bot.learn.watch: promoted adapter versions swapped in live)
       -> HTTP sidecar (create_app; Slack mounted on it) listening -> Discord
 
 `postpulse serve`, `postpulse chat` (the bot alone: `front_doors=False`) and the tests all enter it,
@@ -31,6 +32,8 @@ from adapters.http.app import DEFAULT_GRACE_S
 from bot.brands import BrandRouter
 from bot.catalog import Catalog
 from bot.config import AppConfig
+from bot.learn.swap import VersionLoader
+from bot.learn.watch import AdapterWatcher
 from bot.lifecycle import stop_logged
 from bot.pool import close_pool, quality_pool
 from bot.service import BotService, Loader
@@ -72,6 +75,7 @@ class Runtime:
 
     config: AppConfig
     service: BotService
+    watcher: AdapterWatcher
     app: web.Application | None = None
     url: str | None = None
 
@@ -89,12 +93,14 @@ async def build_runtime(
     loader: Loader | None = None,
     store: Store | None = None,
     catalog: Catalog | None = None,
+    version_loader: VersionLoader | None = None,
 ) -> AsyncIterator[Runtime]:
     """Open everything, yield the Runtime, close everything in reverse.
 
     `host`/`port` default to `http.host`/`http.port` (port 0: any free one; `Runtime.url` says which).
     `grace_s`: on shutdown, in-flight HTTP requests get this long. `loader` replaces the configured
     backend's start-up. `front_doors=False`: the bot alone, for a front door of the caller's own.
+    `version_loader` replaces how the watcher starts a promoted adapter version's engine.
     """
     async with contextlib.AsyncExitStack() as stack:
         if store is None:
@@ -112,8 +118,16 @@ async def build_runtime(
             service.attach(engine)
         else:
             await stack.enter_async_context(service.loading(loader))
+        watcher = AdapterWatcher(
+            service,
+            store.adapters,
+            poll_s=config.learn.poll_s,
+            ab_share=config.learn.ab_share,
+            loader=version_loader,
+        )
+        await stack.enter_async_context(watcher.watching())
         if not front_doors:
-            yield Runtime(config, service)
+            yield Runtime(config, service, watcher)
             return
         app = create_app(config, service, env)
         doors = [door for door in FRONT_DOORS if all(env.get(var) for var in door.env_vars)]
@@ -135,4 +149,4 @@ async def build_runtime(
                     stop_logged, f"the {door.name} adapter", await door.start(service, config, env)
                 )
                 log.info("%s adapter started", door.name)
-        yield Runtime(config, service, app, f"http://{host}:{bound}")
+        yield Runtime(config, service, watcher, app, f"http://{host}:{bound}")

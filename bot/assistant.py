@@ -50,6 +50,7 @@ from bot.records import (
 from bot.review import Reviews
 from bot.store import Store, new_draft_id
 from bot.tenancy import Tenancy
+from engine.backends.live import LiveEngine
 
 log = logging.getLogger(__name__)
 
@@ -374,6 +375,7 @@ class Assistant:
                 request_id=draft.request_id,
                 adapter=_adapter_name(drafts),
                 backend=draft.backend,
+                adapter_version=draft.adapter_version,
                 prompt_tokens=draft.prompt_tokens,
                 completion_tokens=draft.completion_tokens,
                 tenant=self.tenancy.of(origin),
@@ -397,7 +399,6 @@ def _adapter_name(drafts: DraftService) -> str | None:
     (transformers: loaded.adapter)."""
     if drafts.adapter:
         return drafts.adapter
-    adapter = drafts.engine.health().get("adapter") or getattr(
-        getattr(drafts.engine, "loaded", None), "adapter", None
-    )
+    engine = drafts.engine.serving if isinstance(drafts.engine, LiveEngine) else drafts.engine
+    adapter = engine.health().get("adapter") or getattr(getattr(engine, "loaded", None), "adapter", None)
     return Path(str(adapter)).name if adapter else None

@@ -21,6 +21,7 @@ ROLES: tuple[Role, ...] = ("admin", "reviewer")
 FRONT_DOORS: tuple[FrontDoor, ...] = ("slack", "discord", "http", "console", "playground")
 RATINGS: tuple[RatingValue, ...] = ("up", "down")
 DEFAULT_TENANT = "default"  # the local, key-less setup (bot.tenancy has the whole mapping)
+DEFAULT_BRAND = "default"  # the engine serving origins no configured brand claims (bot.brands)
 REMIX_ACTIONS: tuple[RemixAction, ...] = ("regenerate", "shorter", "longer", "tone", "platform")
 
 
@@ -60,6 +61,7 @@ class StoredDraft:
     request_id: str | None = None
     adapter: str | None = None  # the LoRA adapter that wrote it, if any
     backend: str | None = None  # the engine backend that wrote it (transformers, vllm, openai)
+    adapter_version: int | None = None  # the brand adapter's vN that wrote it (None: the configured one)
     prompt_tokens: int = 0
     completion_tokens: int = 0
     tenant: str = DEFAULT_TENANT  # the team it belongs to (bot.tenancy)

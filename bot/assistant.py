@@ -37,6 +37,7 @@ from bot.config import AppConfig
 from bot.drafts import Draft, DraftService
 from bot.errors import ConfigError, DuplicateDelivery, InvalidOption, NotAllowed
 from bot.jobs import DraftJob
+from bot.learn.stats import team_stats
 from bot.limits import UserRateLimiter
 from bot.records import (
     RATINGS,
@@ -269,6 +270,8 @@ class Assistant:
     async def _brand(self, origin: Origin, command: grammar.Command) -> Info:
         """`brand show | set … | examples add …`. A change by someone who is not an admin gets a
         plain refusal (as an answer, not an error, so every front door shows it as it is)."""
+        if command.brand_action == "stats":
+            return Info("Brand stats", await team_stats(self.store, self.kits.router, self.tenancy, origin))
         try:
             if command.brand_action == "set":
                 kit = await self.kits.update(origin, chat_changes(command.brand_fields), source="chat")

@@ -21,7 +21,6 @@ ROLES: tuple[Role, ...] = ("admin", "reviewer")
 FRONT_DOORS: tuple[FrontDoor, ...] = ("slack", "discord", "http", "console", "playground")
 RATINGS: tuple[RatingValue, ...] = ("up", "down")
 DEFAULT_TENANT = "default"  # the local, key-less setup (bot.tenancy has the whole mapping)
-DEFAULT_BRAND = "default"  # the engine serving origins no configured brand claims (bot.brands)
 REMIX_ACTIONS: tuple[RemixAction, ...] = ("regenerate", "shorter", "longer", "tone", "platform")
 
 

@@ -17,6 +17,7 @@ from concurrent.futures import Executor
 from typing import Any
 
 from bot.assistant import Assistant
+from bot.brandkit.kit import DEFAULT_BRAND
 from bot.brandkit.service import BrandKits
 from bot.brands import BrandEngines, EngineLoader
 from bot.catalog import Catalog
@@ -24,7 +25,6 @@ from bot.config import AppConfig
 from bot.drafts import DraftService
 from bot.lifecycle import stop_loaded
 from bot.quality.tone import tone_judge
-from bot.records import DEFAULT_BRAND
 from bot.store import Store
 from bot.tenancy import Tenancy
 from engine.backends.live import LiveEngine

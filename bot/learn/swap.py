@@ -18,9 +18,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot.brandkit.kit import DEFAULT_BRAND
 from bot.brands import brand_config
 from bot.config import AppConfig
-from bot.records import DEFAULT_BRAND
 from bot.service import Loader, Warm, warmed
 from engine.interface import Engine
 

@@ -21,9 +21,9 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+from bot.brandkit.kit import DEFAULT_BRAND
 from bot.brands import brand_config
 from bot.learn.swap import VersionLoader, served_name, version_config, version_loader
-from bot.records import DEFAULT_BRAND
 from bot.service import BotService, version_label
 from bot.store.adapter_versions import AdapterVersion, AdapterVersions
 from engine.backends.live import LiveEngine

@@ -7,10 +7,13 @@ training side is a real `postpulse train` child (SFT with LoRA on the starter se
 example per optimizer step, writing to a temporary folder), started the way the schedule starts
 `postpulse learn`: under `nice -n NICE`. Phases, each `--drafts` drafts:
 
-    idle -> training at nice NICE -> training at nice 0 (what the nice buys) -> idle again
+    idle -> training at nice NICE [-> training at nice 0 (--with-nice0)] -> idle again
 
-A training phase measures only once the child logs its first loss (it is really stepping), and counts
-only if the child is still training when the phase ends.
+A training phase measures only once the child has finished its first optimizer step (it is really
+stepping), and counts only if the child is still training when the phase ends. Within it, drafts
+alternate between the child running and the child stopped (SIGSTOP): on a shared machine whose load
+drifts, that pair (`p50_s` against `paused_p50_s`) is the in-run baseline to quote; the idle phases
+before and after bracket it.
 
     .venv/bin/python -m bench.learn_latency [--drafts 6] [--nice 10] [--max-length 64]
 
@@ -23,7 +26,9 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -38,6 +43,7 @@ from bot.drafts import DraftService
 from engine.backends.transformers.async_engine import start_engine
 
 REPO = Path(__file__).resolve().parent.parent
+STEPPING = re.compile(rb"'loss'|\b[1-9]\d*/100000\b")  # a logged loss, or the progress bar past step 0
 PRODUCTS = [
     "Our bakery's new sourdough loaf",
     "A bike shop's spring tune-up offer",
@@ -86,10 +92,14 @@ async def training_phase(
         log_path = Path(tmp) / "train.log"
         with log_path.open("wb") as log_file:
             proc = await asyncio.create_subprocess_exec(
-                *train_command(Path(tmp), nice), cwd=REPO, stdout=log_file, stderr=log_file
+                *train_command(Path(tmp), nice),
+                cwd=REPO,
+                stdout=log_file,
+                stderr=log_file,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},  # its loss lines, as they come
             )
             started = time.perf_counter()
-            while b"loss" not in log_path.read_bytes():
+            while not STEPPING.search(log_path.read_bytes()):
                 if proc.returncode is not None or time.perf_counter() - started > args.train_start_s:
                     proc.kill()
                     await proc.wait()
@@ -97,7 +107,16 @@ async def training_phase(
                     raise SystemExit(f"the training child did not start stepping: {tail}")
                 await asyncio.sleep(1)
             warmup = time.perf_counter() - started
-            seconds = await drafts(service, args.drafts, args.max_length, offset)
+            # Interleaved: a draft while the child trains, then one while it is stopped (SIGSTOP: no
+            # CPU, same memory), and so on: both series see the same drift in the machine's load.
+            training: list[float] = []
+            paused: list[float] = []
+            for i in range(args.drafts):
+                proc.send_signal(signal.SIGCONT)
+                training += await drafts(service, 1, args.max_length, offset + 2 * i)
+                proc.send_signal(signal.SIGSTOP)
+                paused += await drafts(service, 1, args.max_length, offset + 2 * i + 1)
+            proc.send_signal(signal.SIGCONT)
             still_training = proc.returncode is None
             proc.kill()
             await proc.wait()
@@ -105,9 +124,12 @@ async def training_phase(
         "nice": nice,
         "training_started_s": round(warmup, 1),
         "still_training_at_end": still_training,
-        "seconds": [round(s, 3) for s in seconds],
-        "p50_s": round(statistics.median(seconds), 3),
-        "p90_s": round(percentile(seconds, 0.9), 3),
+        "seconds": [round(s, 3) for s in training],
+        "p50_s": round(statistics.median(training), 3),
+        "p90_s": round(percentile(training, 0.9), 3),
+        "paused_seconds": [round(s, 3) for s in paused],
+        "paused_p50_s": round(statistics.median(paused), 3),
+        "p50_ratio_training_to_paused": round(statistics.median(training) / statistics.median(paused), 3),
     }
 
 
@@ -128,7 +150,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         load_before = os.getloadavg()
         idle = idle_phase(await drafts(service, args.drafts, args.max_length, 0))
         niced = await training_phase(service, args.nice, args, 0)
-        plain = await training_phase(service, 0, args, 0) if args.nice else None
+        plain = await training_phase(service, 0, args, 0) if args.nice and args.with_nice0 else None
         idle_after = idle_phase(await drafts(service, args.drafts, args.max_length, 0))
     finally:
         await engine.shutdown()
@@ -157,6 +179,7 @@ def run() -> None:
     parser.add_argument("--nice", type=int, default=10)
     parser.add_argument("--max-length", type=int, default=64)
     parser.add_argument("--train-start-s", type=float, default=600)
+    parser.add_argument("--with-nice0", action="store_true", help="also measure a training child at nice 0")
     parser.add_argument("--config", help="app config (default configs/default.yaml)")
     args = parser.parse_args()
     result = asyncio.run(main(args))
@@ -166,7 +189,12 @@ def run() -> None:
     for key in ("idle", f"training_nice_{args.nice}", "training_nice_0", "idle_after"):
         phase = result.get(key)
         if phase:
-            print(f"{key:<22} {phase['p50_s']:>7.2f} {phase['p90_s']:>7.2f}")
+            paused = (
+                f"  (child paused, interleaved: p50 {phase['paused_p50_s']:.2f})"
+                if "paused_p50_s" in phase
+                else ""
+            )
+            print(f"{key:<22} {phase['p50_s']:>7.2f} {phase['p90_s']:>7.2f}{paused}")
     print(f"loadavg before {result['loadavg_before']}, after {result['loadavg_after']}; results: {out}")
 
 

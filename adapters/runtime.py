@@ -4,6 +4,8 @@ opened here, in one place and one order, and closed in reverse through one Async
     drafts store -> quality pool (bot.pool: drafts are finished there, off the loop)
       -> link reader (bot.links: its aiohttp session, for `url:` briefs)
       -> BotService (tone judge warming in the pool; engine and brand engines, loading in the background)
+      -> the adapter watcher (bot.learn.watch: promoted adapter versions swapped in live)
+      -> the learning schedule, with `learn.schedule` (bot.learn.schedule: training children, one replica)
       -> HTTP sidecar (create_app; Slack mounted on it) listening -> Discord
 
 `postpulse serve`, `postpulse chat` (the bot alone: `front_doors=False`) and the tests all enter it,
@@ -29,9 +31,13 @@ import adapters.discord as discord_door
 import adapters.slack as slack
 from adapters.http import create_app, make_runner, start_site
 from adapters.http.app import DEFAULT_GRACE_S
+from bot.brandkit.kit import DEFAULT_BRAND
 from bot.brands import BrandRouter
 from bot.catalog import Catalog
 from bot.config import AppConfig
+from bot.learn.schedule import Command, LearnScheduler, TrainingLock
+from bot.learn.swap import VersionLoader
+from bot.learn.watch import AdapterWatcher
 from bot.lifecycle import stop_logged
 from bot.links import LinkReader
 from bot.pool import close_pool, quality_pool
@@ -74,6 +80,8 @@ class Runtime:
 
     config: AppConfig
     service: BotService
+    watcher: AdapterWatcher
+    scheduler: LearnScheduler | None = None  # with `learn.schedule` only
     app: web.Application | None = None
     url: str | None = None
 
@@ -92,6 +100,8 @@ async def build_runtime(
     store: Store | None = None,
     catalog: Catalog | None = None,
     links: LinkReader | None = None,
+    version_loader: VersionLoader | None = None,
+    learn_command: Command | None = None,
 ) -> AsyncIterator[Runtime]:
     """Open everything, yield the Runtime, close everything in reverse.
 
@@ -99,6 +109,8 @@ async def build_runtime(
     `grace_s`: on shutdown, in-flight HTTP requests get this long. `loader` replaces the configured
     backend's start-up. `front_doors=False`: the bot alone, for a front door of the caller's own.
     `links`: a LinkReader the caller opened (a test's, whose resolver never leaves loopback).
+    `version_loader` replaces how the watcher starts a promoted adapter version's engine;
+    `learn_command(brand)` the child a scheduled learning run starts (serve passes its --config).
     """
     async with contextlib.AsyncExitStack() as stack:
         if store is None:
@@ -122,8 +134,27 @@ async def build_runtime(
             service.attach(engine)
         else:
             await stack.enter_async_context(service.loading(loader))
+        watcher = AdapterWatcher(
+            service,
+            store.adapters,
+            poll_s=config.learn.poll_s,
+            ab_share=config.learn.ab_share,
+            loader=version_loader,
+        )
+        await stack.enter_async_context(watcher.watching())
+        scheduler = None
+        if config.learn.every_s is not None:
+            scheduler = LearnScheduler(
+                TrainingLock(store.db),
+                [DEFAULT_BRAND, *config.brands],
+                every_s=config.learn.every_s,
+                nice=config.learn.nice,
+                env=env,
+                command=learn_command,
+            )
+            await stack.enter_async_context(scheduler.scheduled())
         if not front_doors:
-            yield Runtime(config, service)
+            yield Runtime(config, service, watcher, scheduler)
             return
         app = create_app(config, service, env)
         doors = [door for door in FRONT_DOORS if all(env.get(var) for var in door.env_vars)]
@@ -145,4 +176,4 @@ async def build_runtime(
                     stop_logged, f"the {door.name} adapter", await door.start(service, config, env)
                 )
                 log.info("%s adapter started", door.name)
-        yield Runtime(config, service, app, f"http://{host}:{bound}")
+        yield Runtime(config, service, watcher, scheduler, app, f"http://{host}:{bound}")

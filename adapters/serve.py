@@ -19,6 +19,7 @@ from collections.abc import Mapping
 
 from adapters.runtime import build_runtime
 from bot.config import AppConfig, load_config
+from bot.learn.schedule import learn_command
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,9 @@ def run(args: argparse.Namespace) -> int:
         logging.getLogger("adapters").setLevel(logging.INFO)  # always say where we listen
     env = dict(os.environ)
     config = load_config(args.config, env)
-    return asyncio.run(serve(config, env, host=args.host, port=args.port, grace_s=args.grace))
+    return asyncio.run(
+        serve(config, env, host=args.host, port=args.port, grace_s=args.grace, config_path=args.config)
+    )
 
 
 async def serve(
@@ -55,8 +58,10 @@ async def serve(
     port: int | None = None,
     grace_s: float = 30.0,
     stop: asyncio.Event | None = None,
+    config_path: str | None = None,
 ) -> int:
-    """Run until `stop` is set (or SIGTERM/SIGINT arrives); 1 if the model failed to load."""
+    """Run until `stop` is set (or SIGTERM/SIGINT arrives); 1 if the model failed to load.
+    `config_path`: the config file, handed to scheduled `postpulse learn` runs (learn.schedule)."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -64,7 +69,10 @@ async def serve(
             loop.add_signal_handler(sig, stop.set)
     status = 0
     try:
-        async with build_runtime(config, env, host=host, port=port, grace_s=grace_s) as runtime:
+        learn = learn_command(config_path)
+        async with build_runtime(
+            config, env, host=host, port=port, grace_s=grace_s, learn_command=learn
+        ) as runtime:
             service = runtime.service
             loaded = asyncio.create_task(service.ready.wait())
             stopping = asyncio.create_task(stop.wait())

@@ -38,6 +38,7 @@ from bot.drafts import Draft, DraftService
 from bot.errors import ConfigError, DuplicateDelivery, InvalidOption, NotAllowed
 from bot.formats import brief_plan, reformatted, resized
 from bot.jobs import DraftGroup, DraftJob
+from bot.learn.stats import team_stats
 from bot.limits import UserRateLimiter
 from bot.links import LinkReader
 from bot.records import (
@@ -52,6 +53,7 @@ from bot.records import (
 from bot.review import Reviews
 from bot.store import Store, new_draft_id
 from bot.tenancy import Tenancy
+from engine.backends.live import LiveEngine
 
 log = logging.getLogger(__name__)
 
@@ -281,6 +283,8 @@ class Assistant:
     async def _brand(self, origin: Origin, command: grammar.Command) -> Info:
         """`brand show | set … | examples add …`. A change by someone who is not an admin gets a
         plain refusal (as an answer, not an error, so every front door shows it as it is)."""
+        if command.brand_action == "stats":
+            return Info("Brand stats", await team_stats(self.store, self.kits.router, self.tenancy, origin))
         try:
             if command.brand_action == "set":
                 kit = await self.kits.update(origin, chat_changes(command.brand_fields), source="chat")
@@ -417,6 +421,7 @@ class Assistant:
                 request_id=draft.request_id,
                 adapter=_adapter_name(drafts),
                 backend=draft.backend,
+                adapter_version=draft.adapter_version,
                 prompt_tokens=draft.prompt_tokens,
                 completion_tokens=draft.completion_tokens,
                 tenant=self.tenancy.of(origin),
@@ -442,7 +447,6 @@ def _adapter_name(drafts: DraftService) -> str | None:
     (transformers: loaded.adapter)."""
     if drafts.adapter:
         return drafts.adapter
-    adapter = drafts.engine.health().get("adapter") or getattr(
-        getattr(drafts.engine, "loaded", None), "adapter", None
-    )
+    engine = drafts.engine.serving if isinstance(drafts.engine, LiveEngine) else drafts.engine
+    adapter = engine.health().get("adapter") or getattr(getattr(engine, "loaded", None), "adapter", None)
     return Path(str(adapter)).name if adapter else None

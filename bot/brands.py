@@ -33,6 +33,7 @@ from bot.drafts import DraftService
 from bot.errors import ConfigError
 from bot.lifecycle import stop_loaded
 from bot.records import Origin
+from engine.backends.live import LiveEngine
 from engine.errors import EngineDead, EngineNotReady
 from engine.interface import Engine
 
@@ -120,12 +121,19 @@ class BrandEngines:
         return bool(self.router.brands)
 
     def attach(self, name: str, engine: Engine) -> DraftService:
-        """The brand's engine is up: whoever started it (`loading`, or a test) also stops it."""
+        """The brand's engine is up: whoever started it (`loading`, or a test) also stops it. It serves
+        behind a LiveEngine, so the learning loop can swap the brand's adapter (bot.learn.watch)."""
         if name not in self.router.brands:
             raise ConfigError(f"config: brands: no brand '{name}' (configured: {sorted(self.router.brands)})")
-        drafts = DraftService.build(engine, self.catalog, self.config, brand=name, executor=self.executor)
+        live = engine if isinstance(engine, LiveEngine) else LiveEngine(engine, owned=False)
+        drafts = DraftService.build(live, self.catalog, self.config, brand=name, executor=self.executor)
         self.drafts[name] = drafts
         return drafts
+
+    def live(self, name: str) -> LiveEngine | None:
+        """The brand's engine, once it is up."""
+        drafts = self.drafts.get(name)
+        return drafts.engine if drafts is not None and isinstance(drafts.engine, LiveEngine) else None
 
     @contextlib.asynccontextmanager
     async def loading(self, loader: EngineLoader) -> AsyncIterator[None]:
@@ -151,9 +159,10 @@ class BrandEngines:
             log.error("brand %s: its engine failed to start: %s", name, exc)
             self.errors[name] = exc
             return None
-        self.attach(name, engine)
+        live = LiveEngine(engine)  # owns it: stopping the LiveEngine stops it, and any swapped in later
+        self.attach(name, live)
         log.info("brand %s ready: %s on %s", name, engine.model_name, engine.backend)
-        return engine
+        return live
 
     def get(self, origin: Origin) -> DraftService | None:
         """The brand's DraftService for this origin; None when no brand claims it."""

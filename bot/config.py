@@ -383,6 +383,35 @@ class LearnConfig(_Strict):
     poll_s: float = Field(30.0, gt=0, le=600)  # how often serve checks the store for a promotion
     nice: int = Field(10, ge=0, le=19)  # the training process's niceness: drafts keep the CPU first
 
+    @field_validator("schedule")
+    @classmethod
+    def _every(cls, value: str | None) -> str | None:
+        if value is not None:
+            schedule_seconds(value)  # raises, naming the form it takes
+        return value
+
+    @property
+    def every_s(self) -> float | None:
+        """The schedule's period in seconds (None: no schedule)."""
+        return schedule_seconds(self.schedule) if self.schedule is not None else None
+
+
+SCHEDULE = re.compile(r"^\s*every\s+(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$", re.IGNORECASE)
+SCHEDULE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def schedule_seconds(text: str) -> float:
+    """ "every 24h" -> 86400.0. Units s, m, h, d; at least a minute apart."""
+    match = SCHEDULE.match(text)
+    if match is None:
+        raise ValueError(
+            f"'{text}' is not a schedule: write 'every N' and a unit s, m, h or d, e.g. 'every 24h'"
+        )
+    seconds = float(match[1]) * SCHEDULE_UNITS[match[2].lower()]
+    if seconds < 60:
+        raise ValueError(f"'{text}' is too often: runs must be at least a minute apart (e.g. 'every 6h')")
+    return seconds
+
 
 class AppConfig(BaseModel):
     # Sections owned by other packages (chat adapters) may add keys, so the top level is lenient.

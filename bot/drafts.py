@@ -48,6 +48,7 @@ class Draft:
     finish_reasons: list[str] = field(default_factory=list)
     backend: str = ""  # the engine backend that wrote it (a hand-off engine serves on two)
     parts: Parts | None = None  # a thread or carousel (bot.formats); its one variant is the parts joined
+    adapter_version: int | None = None  # the brand adapter's version that wrote it (engine.backends.live)
 
     @property
     def post(self) -> Post:
@@ -185,6 +186,7 @@ class DraftService:
             completion_tokens=result.completion_tokens + sum(r.completion_tokens for r in extra),
             finish_reasons=[c.finish_reason for c in chosen],
             backend=result.backend or self.engine.backend,
+            adapter_version=result.adapter_version,
         )
 
     def score(
@@ -236,8 +238,11 @@ class DraftService:
         if sum(c.meets for c in candidates) < brief.variants and room > 0:
             first = self.request_for(brief, None, timeout_s, kit=kit, examples=examples)
             seed = None if brief.seed is None else (brief.seed + 7919) % 2**32
-            more = replace(
-                first, params=replace(first.params, seed=seed), n=min(room, 2 * len(result.outputs))
+            more = replace(  # routed as the first request was: the same adapter version writes both
+                first,
+                params=replace(first.params, seed=seed),
+                n=min(room, 2 * len(result.outputs)),
+                route_key=result.request_id,
             )
             extra.append(await generate(self.engine, more))
             candidates += await self._off_loop(self.score_repaired, brief, extra[-1].outputs, kit)

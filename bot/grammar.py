@@ -34,7 +34,7 @@ from bot.formats.shape import check_format, check_posts
 
 CommandKind = Literal["draft", "help", "tones", "platforms", "industries", "defaults", "brand"]
 DefaultsAction = Literal["show", "set", "clear"]
-BrandAction = Literal["show", "set", "examples_add"]
+BrandAction = Literal["show", "set", "examples_add", "stats"]
 # `/postpulse brand set key:"value" …`: the key a user types -> the brand kit field it sets
 # (bot.brandkit.service validates the values); list values are comma-separated.
 BRAND_KEYS: dict[str, str] = {
@@ -368,11 +368,13 @@ def _defaults(rest: str, catalog: Catalog, max_variants: int) -> Command:
 
 
 def _brand(rest: str) -> Command:
-    """brand [show] | brand set key:"value" … | brand examples add <post text>."""
+    """brand [show] | brand set key:"value" … | brand examples add <post text> | brand stats."""
     action, _, tail = rest.strip().partition(" ")
     action = action.lower()
     if action in ("", "show"):
         return Command("brand", brand_action="show")
+    if action == "stats":
+        return Command("brand", brand_action="stats")
     if action == "examples":
         verb, _, text = tail.strip().partition(" ")
         if verb.lower() in ("", "show", "list"):
@@ -387,10 +389,10 @@ def _brand(rest: str) -> Command:
         )
     if action != "set":
         raise InvalidOption(
-            f"'brand' takes show, set or examples add (got '{action}'). Example: "
+            f"'brand' takes show, set or examples add, or stats (got '{action}'). Example: "
             '/postpulse brand set banned:"cheap,guaranteed" disclaimer:"Terms apply."',
             field="brand",
-            allowed=["show", "set", "examples add"],
+            allowed=["show", "set", "examples add", "stats"],
             value=action,
         )
     fields: dict[str, str] = {}

@@ -31,7 +31,8 @@ them for this channel; `/postpulse defaults` shows them; `/postpulse defaults cl
 
 *Brand kit* (admins change it): `/postpulse brand show`; \
 `/postpulse brand set banned:"cheap,guaranteed" disclaimer:"Terms apply." hashtags:"#ad" emoji:none`; \
-`/postpulse brand examples add …` (a post in the brand's style)."""
+`/postpulse brand examples add …` (a post in the brand's style); \
+`/postpulse brand stats` (admins and reviewers: how the brand's adapter versions do in their A/B test)."""
 
 
 def usage(max_variants: int) -> str:

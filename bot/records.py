@@ -61,6 +61,7 @@ class StoredDraft:
     request_id: str | None = None
     adapter: str | None = None  # the LoRA adapter that wrote it, if any
     backend: str | None = None  # the engine backend that wrote it (transformers, vllm, openai)
+    adapter_version: int | None = None  # the brand adapter's vN that wrote it (None: the configured one)
     prompt_tokens: int = 0
     completion_tokens: int = 0
     tenant: str = DEFAULT_TENANT  # the team it belongs to (bot.tenancy)

@@ -17,6 +17,7 @@ from concurrent.futures import Executor
 from typing import Any
 
 from bot.assistant import Assistant
+from bot.brandkit.kit import DEFAULT_BRAND
 from bot.brandkit.service import BrandKits
 from bot.brands import BrandEngines, EngineLoader
 from bot.catalog import Catalog
@@ -27,6 +28,7 @@ from bot.links import LinkReader
 from bot.quality.tone import tone_judge
 from bot.store import Store
 from bot.tenancy import Tenancy
+from engine.backends.live import LiveEngine
 from engine.errors import EngineDead, EngineError, EngineNotReady
 from engine.interface import Engine
 
@@ -65,7 +67,7 @@ class BotService:
         self.store = store
         self.executor = executor
         self.judge_warm: asyncio.Future[object] | None = None
-        self.engine: Engine | None = None
+        self.engine: LiveEngine | None = None  # the default brand's; its adapter can change live
         self.drafts: DraftService | None = None
         self.load_error: BaseException | None = None
         self.ready = asyncio.Event()
@@ -94,11 +96,13 @@ class BotService:
             callback(self.engine)
 
     def attach(self, engine: Engine) -> None:
-        """The engine is up: whoever started it (`loading`, or a test) also stops it."""
-        self.engine = engine
-        self.drafts = DraftService.build(engine, self.catalog, self.config, executor=self.executor)
+        """The engine is up: whoever started it (`loading`, or a test) also stops it. It serves behind
+        a LiveEngine, so the learning loop can swap the default brand's adapter (bot.learn.watch)."""
+        live = engine if isinstance(engine, LiveEngine) else LiveEngine(engine, owned=False)
+        self.engine = live
+        self.drafts = DraftService.build(live, self.catalog, self.config, executor=self.executor)
         for callback in self._on_attach:
-            callback(engine)
+            callback(live)
         self.ready.set()
 
     def warm_judge(self) -> None:
@@ -139,9 +143,10 @@ class BotService:
             log.error("the engine failed to start: %s", exc)
             self.fail(exc)
             return None
-        self.attach(engine)
+        live = LiveEngine(engine)  # owns it: stopping the LiveEngine stops it, and any swapped in later
+        self.attach(live)
         log.info("engine ready: %s on %s", engine.model_name, engine.backend)
-        return engine
+        return live
 
     @property
     def status(self) -> str:
@@ -156,10 +161,29 @@ class BotService:
         return str(self.engine.health().get("state") or "ready")
 
     def health(self) -> dict[str, Any]:
+        """The engine's facts, and every brand's serving (and testing) adapter version."""
         body: dict[str, Any] = {"status": self.status}
         if self.engine is not None:
             body.update(self.engine.health())
+        body["adapters"] = self.adapter_versions()
         return body
+
+    def live(self, brand: str) -> LiveEngine | None:
+        """The brand's engine (DEFAULT_BRAND: the default one), once it is up."""
+        return self.engine if brand == DEFAULT_BRAND else self.brands.live(brand)
+
+    def adapter_versions(self) -> dict[str, dict[str, str | None]]:
+        """brand -> {"serving": "acme/v3" or "configured", "testing": "acme/v4" or None}."""
+        names = [DEFAULT_BRAND, *self.brands.router.brands]
+        out: dict[str, dict[str, str | None]] = {}
+        for name in names:
+            live = self.live(name)
+            if live is not None:
+                out[name] = {
+                    "serving": version_label(name, live.version),
+                    "testing": version_label(name, live.testing_version) if live.testing else None,
+                }
+        return out
 
     async def warm_up(self, engine: Engine) -> None:
         """One draft through the real path on `engine` before it takes traffic; /ready waits for it."""
@@ -174,6 +198,11 @@ class BotService:
         if self.engine.is_dead:
             raise EngineDead("the engine has stopped; the service needs a restart")
         return self.drafts
+
+
+def version_label(brand: str, version: int | None) -> str:
+    """How /health, the CLI and the logs name an adapter version: "acme/v3" ("configured": none yet)."""
+    return "configured" if version is None else f"{brand}/v{version}"
 
 
 def default_loader(config: AppConfig, warm: Warm | None = None) -> Loader:

@@ -41,6 +41,9 @@ class GenerationRequest:
     n: int = 1  # variants: parallel sequences in the same batch
     timeout_s: float | None = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # Requests sharing a key are routed alike where an engine splits traffic (backends.live: an A/B
+    # share), so a follow-up request (best-of-n's extra candidates) meets the same weights; None: the id.
+    route_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,9 @@ class GenerationResult:
     # The backend that wrote it, where an engine routes between backends (backends.handoff); None: the
     # engine's own `backend`.
     backend: str | None = None
+    # The served adapter's version, where an engine swaps adapters live (backends.live); None: the
+    # configured one.
+    adapter_version: int | None = None
 
     @property
     def completion_tokens(self) -> int:

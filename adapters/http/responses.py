@@ -118,8 +118,19 @@ class ModelList(TypedDict):
     data: list[ModelCard]
 
 
+class AdapterServing(TypedDict):
+    serving: Annotated[str, Field(description='the version writing the drafts: "acme/v3", or "configured"')]
+    testing: Annotated[str | None, Field(description="the version writing an A/B share of them, if any")]
+
+
 class Health(TypedDict):
     status: EngineStatus
+    adapters: NotRequired[
+        Annotated[
+            dict[str, AdapterServing],
+            Field(description="each brand's adapter version (the learning loop; `default` included)"),
+        ]
+    ]
 
 
 class Ready(TypedDict):

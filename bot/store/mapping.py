@@ -23,6 +23,7 @@ DRAFT_COLUMNS = (
     "model",
     "adapter",
     "backend",
+    "adapter_version",
     "request_id",
     "platform_limit",
     "generation_seconds",

@@ -7,6 +7,7 @@
     store.reviews     ReviewRepository  review states, revisions and their audit trail
     store.brand_kits  BrandKitRepository brand kits as admins set them, and example posts
     store.adapters    AdapterVersions   each brand's trained adapter versions and learn runs
+    store.ab          AbCounts          approvals, picks, edits and ratings per adapter version (A/B)
 
 Each write is its own short transaction, committed before the method returns; nothing reads inside
 a write transaction, so SQLite's writer lock is held only for the insert itself.
@@ -20,6 +21,7 @@ from collections.abc import Mapping
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.store import migrate
+from bot.store.ab_counts import AbCounts
 from bot.store.adapter_versions import AdapterVersions
 from bot.store.brand_kits import BrandKitRepository
 from bot.store.database import make_db
@@ -44,6 +46,7 @@ class Store:
         self.reviews = ReviewRepository(sessions)
         self.brand_kits = BrandKitRepository(sessions)
         self.adapters = AdapterVersions(sessions)
+        self.ab = AbCounts(sessions)
 
     @property
     def url(self) -> str:

@@ -131,6 +131,29 @@ class OpenAIEngine:
             raise EngineUnavailable(f"cannot reach the model server at {self.where}: {why(exc)}") from exc
         return [str(m.get("id")) for m in body.get("data", []) if isinstance(m, dict) and m.get("id")]
 
+    async def load_lora_adapter(self, name: str, path: str) -> None:
+        """Ask a vLLM server to load the LoRA adapter at `path` (a path on the server) as model `name`
+        (`POST /v1/load_lora_adapter`; the server runs with VLLM_ALLOW_RUNTIME_LORA_UPDATING=True).
+        A name already loaded (by another replica) counts as done: the call is idempotent."""
+        session = self._require_session()
+        body = {"lora_name": name, "lora_path": path}
+        try:
+            async with session.post(f"{self.base_url}/load_lora_adapter", json=body) as resp:
+                text = (await resp.text())[:300]
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise EngineUnavailable(f"cannot reach the model server at {self.where}: {why(exc)}") from exc
+        if resp.status == 200 or (resp.status == 400 and "already" in text.lower()):
+            log.info("%s serves LoRA adapter %s", self.where, name)
+            return
+        if resp.status in (401, 403):
+            raise EngineError(auth_message(resp.status, self.config.api_key_env))
+        if resp.status == 404:
+            raise EngineError(
+                f"{self.where} cannot load adapters at run time (no /load_lora_adapter): start vLLM with "
+                "--enable-lora and VLLM_ALLOW_RUNTIME_LORA_UPDATING=True"
+            )
+        raise EngineError(f"{self.where} refused to load LoRA adapter {name} (HTTP {resp.status}): {text}")
+
     async def shutdown(self) -> None:
         self._closed = True
         self.state = "stopped"

@@ -42,7 +42,7 @@ async def test_teardown_runs_in_reverse_and_logs_a_failing_step(
     caplog.set_level(logging.INFO, logger="bot.lifecycle")
     async with build_runtime(config, {}, host="127.0.0.1", port=0, loader=loader) as runtime:
         await runtime.service.ready.wait()
-        assert runtime.service.engine is engine
+        assert runtime.service.engine is not None and runtime.service.engine.serving is engine
         # the tone judge was fitted at start-up, in the runtime's quality pool (not by a first draft)
         assert runtime.service.judge_warm is not None
         await runtime.service.judge_warm

@@ -73,7 +73,7 @@ async def test_the_openai_backend_serves_the_sidecar(app_config: AppConfig, cata
         async with serving(config, catalog=catalog, env={}) as srv, aiohttp.ClientSession() as client:
             service = srv.service
             assert await wait_until(lambda: service.status == "ready", 10)
-            assert isinstance(service.engine, OpenAIEngine)
+            assert service.engine is not None and isinstance(service.engine.serving, OpenAIEngine)
             brief = {"prompt": "A new cafe opens", "platform": "x", "tone": "casual", "max_length": 12}
             async with client.post(srv.url + "/generate-text", json=brief) as resp:
                 assert resp.status == 200, await resp.text()

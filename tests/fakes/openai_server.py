@@ -46,6 +46,7 @@ class FakeOpenAI:
         self.replies: list[Reply] = []
         self.default = Reply()
         self.seen: list[Seen] = []
+        self.loras: dict[str, str] = {}  # LoRA adapters loaded at run time: name -> path
         self.url = ""
         self._runner: web.AppRunner | None = None
         self.left = asyncio.Event()
@@ -55,6 +56,7 @@ class FakeOpenAI:
         app.router.add_get("/v1/models", self._models)
         app.router.add_post("/v1/chat/completions", self._complete)
         app.router.add_post("/v1/completions", self._complete)
+        app.router.add_post("/v1/load_lora_adapter", self._load_lora)
         return app
 
     async def start(self) -> FakeOpenAI:
@@ -78,7 +80,22 @@ class FakeOpenAI:
         self.left.clear()
 
     async def _models(self, request: web.Request) -> web.Response:
-        return web.json_response({"object": "list", "data": [{"id": self.model, "object": "model"}]})
+        names = [self.model, *self.loras]
+        return web.json_response({"object": "list", "data": [{"id": n, "object": "model"} for n in names]})
+
+    async def _load_lora(self, request: web.Request) -> web.Response:
+        """vLLM's runtime LoRA loading: 200 once, then 400 "already been loaded" for the same name."""
+        body = await request.json()
+        name, path = body.get("lora_name"), body.get("lora_path")
+        if not name or not path:
+            missing = {"error": {"message": "lora_name and lora_path are required"}}
+            return web.json_response(missing, status=400)
+        if name in self.loras:
+            return web.json_response(
+                {"error": {"message": f"The lora adapter '{name}' has already been loaded."}}, status=400
+            )
+        self.loras[name] = path
+        return web.Response(text=f"Success: LoRA adapter '{name}' added successfully.")
 
     async def _complete(self, request: web.Request) -> web.StreamResponse:
         seen = Seen(request.path, await request.json(), dict(request.headers))

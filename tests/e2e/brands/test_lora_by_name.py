@@ -14,13 +14,16 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from adapters.runtime import build_runtime
+from adapters.runtime import Runtime, build_runtime
 from bot.config import load_config
 from bot.records import Origin
-from bot.service import BotService
+from bot.store.adapter_versions import AdapterVersions
+from engine.backends.openai import OpenAIEngine
 from tests.fakes.openai_server import FakeOpenAI, fake_openai
 
 BRANDS = """
+learn:
+  ab_share: 0.5
 brands:
   acme:
     slack_workspaces: [TACME]
@@ -31,7 +34,7 @@ brands:
 
 
 @pytest_asyncio.fixture()
-async def fleet(tmp_config_dir: Path, tmp_path: Path) -> AsyncIterator[tuple[BotService, FakeOpenAI]]:
+async def fleet(tmp_config_dir: Path, tmp_path: Path) -> AsyncIterator[tuple[Runtime, FakeOpenAI]]:
     async with fake_openai(model="base") as server:
         path = tmp_config_dir / "default.yaml"
         path.write_text(path.read_text() + BRANDS)
@@ -50,7 +53,7 @@ async def fleet(tmp_config_dir: Path, tmp_path: Path) -> AsyncIterator[tuple[Bot
                     break
                 await asyncio.sleep(0.05)
             assert not service.brands.errors and len(service.brands.drafts) == 2
-            yield service, server
+            yield runtime, server
 
 
 @pytest.mark.parametrize(
@@ -62,10 +65,64 @@ async def fleet(tmp_config_dir: Path, tmp_path: Path) -> AsyncIterator[tuple[Bot
     ],
 )
 async def test_each_brand_asks_the_server_for_its_adapter(
-    fleet: tuple[BotService, FakeOpenAI], origin: Origin, model: str, adapter: str | None
+    fleet: tuple[Runtime, FakeOpenAI], origin: Origin, model: str, adapter: str | None
 ) -> None:
-    service, server = fleet
+    runtime, server = fleet
+    service = runtime.service
     job = await service.assistant.draft(origin, {"prompt": "Fresh coffee every morning", "max_length": 8})
     stored = await job.result()
     assert server.seen[-1].body["model"] == model
     assert stored.adapter == adapter
+
+
+async def test_a_promotion_loads_the_adapter_by_name_and_an_ab_share_goes_to_the_testing_one(
+    fleet: tuple[Runtime, FakeOpenAI], tmp_path: Path
+) -> None:
+    """vLLM's runtime LoRA loading (`POST /v1/load_lora_adapter`): the promoted version is loaded on
+    the server by name and asked for; with `learn.ab_share` 0.5 and a testing version, drafts split
+    between the two names by their request id, and each stored draft records its version."""
+    runtime, server = fleet
+    service, acme = runtime.service, Origin("slack", "U1", "TACME", "C1")
+    assert service.store is not None
+    adapters: AdapterVersions = service.store.adapters
+    v1 = await adapters.add("acme", lambda n: tmp_path / "acme" / f"v{n}", parent_version=None)
+    await adapters.decide("acme", v1.version, "promoted", "gate passed")
+    await runtime.watcher.check()
+    assert server.loras == {"acme-v1": str(tmp_path / "acme" / "v1")}
+    job = await service.assistant.draft(acme, {"prompt": "Fresh coffee every morning", "max_length": 8})
+    stored = await job.result()
+    assert server.seen[-1].body["model"] == "acme-v1" and stored.adapter_version == 1
+    assert service.health()["adapters"]["acme"] == {"serving": "acme/v1", "testing": None}
+
+    v2 = await adapters.add("acme", lambda n: tmp_path / "acme" / f"v{n}", parent_version=1)
+    await adapters.decide("acme", v2.version, "testing", "gate passed")
+    await runtime.watcher.check()
+    assert set(server.loras) == {"acme-v1", "acme-v2"}
+    assert service.health()["adapters"]["acme"] == {"serving": "acme/v1", "testing": "acme/v2"}
+    seen: dict[str, set[int | None]] = {}
+    for i in range(16):
+        user = Origin("slack", f"U{i}", "TACME", "C1")  # one draft each: the per-user rate limit
+        job = await service.assistant.draft(user, {"prompt": f"Fresh coffee, day {i}", "max_length": 8})
+        stored = await job.result()
+        assert service.store is not None
+        again = await service.store.drafts.get(stored.id, stored.tenant)
+        seen.setdefault(server.seen[-1].body["model"], set()).add(again.adapter_version)
+        assert stored.model == "acme"  # what a user sees does not say which version wrote it
+    assert seen == {"acme-v1": {1}, "acme-v2": {2}}
+
+    # The testing version promoted: it takes every draft, and nothing is loaded again.
+    await adapters.decide("acme", v2.version, "promoted", "won its A/B test")
+    await runtime.watcher.check()
+    assert service.health()["adapters"]["acme"] == {"serving": "acme/v2", "testing": None}
+    job = await service.assistant.draft(
+        Origin("slack", "U9", "TACME", "C1"), {"prompt": "Hi", "max_length": 8}
+    )
+    assert (await job.result()).adapter_version == 2 and server.seen[-1].body["model"] == "acme-v2"
+    # Another replica loading the same name: the server answers "already loaded", which counts as done.
+    other = OpenAIEngine(service.config.engine.openai, service.config.engine, model="acme-v2")
+    await other.start_session()
+    try:
+        await other.load_lora_adapter("acme-v2", str(tmp_path / "acme" / "v2"))
+    finally:
+        await other.shutdown()
+    assert set(server.loras) == {"acme-v1", "acme-v2"}

@@ -30,6 +30,7 @@ import aiohttp
 from engine.backends import seeded
 from engine.backends.merged import REPO_ROOT, adapter_path, export_merged
 from engine.backends.openai import OpenAIEngine
+from engine.backends.priority import set_session_nice
 from engine.config import EngineConfig, ModelConfig, OpenAIConfig, VllmConfig
 from engine.errors import EngineDead, EngineUnavailable, ModelLoadError
 from engine.interface import StreamEvent
@@ -301,9 +302,24 @@ class VllmEngine:
             env=self.child_env(),
             start_new_session=True,  # its own process group, so stopping it reaches the engine core too
         )
-        await self._wait_ready(started)
-        await self.client.start()
+        restore = self._lower_priority(self.proc)
+        try:
+            await self._wait_ready(started)
+            await self.client.start()
+        finally:
+            if restore is not None:
+                restore.cancel()
+                if self.proc.returncode is None:
+                    set_session_nice(self.proc.pid, 0)
         log.info("vLLM ready in %.0fs (pid %d)", time.perf_counter() - started, self.proc.pid)
+
+    def _lower_priority(self, proc: asyncio.subprocess.Process) -> asyncio.TimerHandle | None:
+        """Start the child at `start_nice` (before it forks its engine core, which inherits it); the
+        handle raises it back after `start_nice_s` if it is still starting then."""
+        nice, limit_s = self.config.start_nice, self.config.start_nice_s
+        if not nice or not limit_s or not set_session_nice(proc.pid, nice):
+            return None
+        return asyncio.get_running_loop().call_later(limit_s, set_session_nice, proc.pid, 0)
 
     async def _wait_ready(self, started: float) -> None:
         assert self.proc is not None

@@ -8,9 +8,9 @@ the child serves, it gets its normal share back.
 Linux's autogroup scheduling (on by default on desktop and server kernels) first shares the CPU
 between sessions, and the child runs in a session of its own (`start_new_session`), so a plain nice
 value would only weigh its processes against each other. Where autogroup is on, the session's
-autogroup nice is set (/proc/PID/autogroup; the owner may set it back to 0); elsewhere the process
-group's nice value, which only a privileged process can set back (else the child keeps the lower
-priority, and that is logged).
+autogroup nice is set (/proc/PID/autogroup; the owner may set it back to 0). Without autogroup it is
+the process group's nice value, which only a privileged process may set back to 0, so an unprivileged
+one leaves the child's priority alone rather than lower it for good.
 """
 
 from __future__ import annotations
@@ -29,6 +29,11 @@ def autogroup_enabled() -> bool:
         return AUTOGROUP_SWITCH.read_text().strip() == "1"
     except OSError:
         return False
+
+
+def can_restore() -> bool:
+    """Whether a priority lowered here can be set back to 0 (autogroup, or a privileged process)."""
+    return autogroup_enabled() or os.geteuid() == 0
 
 
 def set_session_nice(pid: int, nice: int) -> bool:

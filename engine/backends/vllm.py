@@ -30,7 +30,7 @@ import aiohttp
 from engine.backends import seeded
 from engine.backends.merged import REPO_ROOT, adapter_path, export_merged
 from engine.backends.openai import OpenAIEngine
-from engine.backends.priority import set_session_nice
+from engine.backends.priority import can_restore, set_session_nice
 from engine.config import EngineConfig, ModelConfig, OpenAIConfig, VllmConfig
 from engine.errors import EngineDead, EngineUnavailable, ModelLoadError
 from engine.interface import StreamEvent
@@ -317,7 +317,7 @@ class VllmEngine:
         """Start the child at `start_nice` (before it forks its engine core, which inherits it); the
         handle raises it back after `start_nice_s` if it is still starting then."""
         nice, limit_s = self.config.start_nice, self.config.start_nice_s
-        if not nice or not limit_s or not set_session_nice(proc.pid, nice):
+        if not nice or not limit_s or not can_restore() or not set_session_nice(proc.pid, nice):
             return None
         return asyncio.get_running_loop().call_later(limit_s, set_session_nice, proc.pid, 0)
 

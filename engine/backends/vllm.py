@@ -266,6 +266,11 @@ class VllmEngine:
             k: v for k, v in self._env.items() if not SECRET_NAME.search(k) and k != "VLLM_CPU_KVCACHE_SPACE"
         }
         cores = os.cpu_count() or 1
+        # vLLM 0.32 on torch 2.13 saves its AOT-compiled model but never loads it back ("'function'
+        # object has no attribute 'finalize_loading'"), so every start compiled again: 160-290 s of
+        # warm-up under load. Without AOT, inductor's own cache is reused: 43 s against 117 s for the
+        # first, same machine (bench/results/startup-*.json).
+        env.setdefault("VLLM_USE_AOT_COMPILE", "0")
         env.update(
             VLLM_API_KEY=self._key,
             VLLM_CPU_OMP_THREADS_BIND=self.config.cpu_threads or f"0-{cores - 1}",

@@ -307,7 +307,7 @@ class VllmEngine:
             env=self.child_env(),
             start_new_session=True,  # its own process group, so stopping it reaches the engine core too
         )
-        restore = self._lower_priority(self.proc)
+        restore = self.lower_priority(self.proc)
         try:
             await self._wait_ready(started)
             await self.client.start()
@@ -318,7 +318,7 @@ class VllmEngine:
                     set_session_nice(self.proc.pid, 0)
         log.info("vLLM ready in %.0fs (pid %d)", time.perf_counter() - started, self.proc.pid)
 
-    def _lower_priority(self, proc: asyncio.subprocess.Process) -> asyncio.TimerHandle | None:
+    def lower_priority(self, proc: asyncio.subprocess.Process) -> asyncio.TimerHandle | None:
         """Start the child at `start_nice` (before it forks its engine core, which inherits it); the
         handle raises it back after `start_nice_s` if it is still starting then."""
         nice, limit_s = self.config.start_nice, self.config.start_nice_s

@@ -288,12 +288,15 @@ def table(before: dict[str, Any], after: dict[str, Any]) -> str:
         f"{a['first_s']:>7.2f}/{a['next_p50_s']:.2f} s = {a['ratio']:.2f}x "
         f"{','.join(a['backends'])} (n={a['count']})"
     )
+    def handoff(side: dict[str, Any]) -> str:
+        if "after_handoff" not in side:
+            return ""
+        h = side["after_handoff"]
+        at = side["vllm_serves_s"]
+        return f"{h['first_s']:.2f}/{h['next_p50_s']:.2f} s = {h['ratio']:.2f}x, at {at:.0f} s"
+
     if "after_handoff" in after:
-        h = after["after_handoff"]
-        lines.append(
-            f"{'first on vLLM after hand-off':34} {'':>34} {h['first_s']:>7.2f}/{h['next_p50_s']:.2f} s = "
-            f"{h['ratio']:.2f}x (vLLM serving at {after['vllm_serves_s']:.0f} s)"
-        )
+        lines.append(f"{'first on vLLM after hand-off':34} {handoff(before):>34} {handoff(after):>34}")
     lines.append(f"{'memory while vLLM serves':34} {mem(before):>34} {mem(after):>34}")
     b_each, a_each = each(before), each(after)
     for name in dict.fromkeys([*b_each, *a_each]):
@@ -314,7 +317,8 @@ async def main_async(args: argparse.Namespace) -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = Path(args.out or REPO / "bench" / "results" / f"handoff-{stamp}.json")
     for side in (after, before) if args.after_first else (before, after):
-        results[side.name] = await run_side(side, args.drafts, args.limit, handoff=side is after)
+        handoff = side is after or args.before_handoff
+        results[side.name] = await run_side(side, args.drafts, args.limit, handoff=handoff)
         partial = {"bench": "handoff", "partial": True, "load": os.getloadavg(), **results}
         out.write_text(json.dumps(partial, indent=2) + "\n")  # a side measured is kept
     report = table(results["before"], results["after"])
@@ -346,6 +350,9 @@ def main() -> int:
     parser.add_argument("--limit", type=float, default=1500, help="seconds a side may take to be ready")
     parser.add_argument("--after-first", action="store_true", help="run the after side first")
     parser.add_argument("--after-env", nargs="*", default=[], metavar="KEY=VALUE")
+    parser.add_argument(
+        "--before-handoff", action="store_true", help="the before side has the hand-off too (after 069dc36)"
+    )
     parser.add_argument("--out")
     return asyncio.run(main_async(parser.parse_args()))
 

@@ -15,6 +15,7 @@ one leaves the child's priority alone rather than lower it for good.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from pathlib import Path
@@ -59,3 +60,12 @@ def session_nice(pid: int) -> int | None:
         return os.getpriority(os.PRIO_PGRP, pid)
     except (OSError, ValueError, IndexError):
         return None
+
+
+def lower_while_starting(pid: int, nice: int, limit_s: float) -> asyncio.TimerHandle | None:
+    """Lower the session `pid` leads to `nice` now, and raise it back to 0 after `limit_s` (cancel the
+    handle and call `set_session_nice(pid, 0)` when it is ready sooner). None: nothing was lowered
+    (switched off, or it could not be raised back). Call it on the event loop."""
+    if not nice or not limit_s or not can_restore() or not set_session_nice(pid, nice):
+        return None
+    return asyncio.get_running_loop().call_later(limit_s, set_session_nice, pid, 0)

@@ -30,7 +30,7 @@ import aiohttp
 from engine.backends import seeded
 from engine.backends.merged import REPO_ROOT, adapter_path, export_merged
 from engine.backends.openai import OpenAIEngine
-from engine.backends.priority import can_restore, set_session_nice
+from engine.backends.priority import lower_while_starting, set_session_nice
 from engine.config import EngineConfig, ModelConfig, OpenAIConfig, VllmConfig
 from engine.errors import EngineDead, EngineUnavailable, ModelLoadError
 from engine.interface import StreamEvent
@@ -266,10 +266,8 @@ class VllmEngine:
             k: v for k, v in self._env.items() if not SECRET_NAME.search(k) and k != "VLLM_CPU_KVCACHE_SPACE"
         }
         cores = os.cpu_count() or 1
-        # vLLM 0.32 on torch 2.13 saves its AOT-compiled model but never loads it back ("'function'
-        # object has no attribute 'finalize_loading'"), so every start compiled again: 160-290 s of
-        # warm-up under load. Without AOT, inductor's own cache is reused: 43 s against 117 s for the
-        # first, same machine (bench/results/startup-*.json).
+        # vLLM 0.32 on torch 2.13 saves its AOT-compiled model but never loads it back ("'function' object
+        # has no attribute 'finalize_loading'"): every start compiled again. Inductor's cache is reused.
         env.setdefault("VLLM_USE_AOT_COMPILE", "0")
         env.update(
             VLLM_API_KEY=self._key,
@@ -307,7 +305,8 @@ class VllmEngine:
             env=self.child_env(),
             start_new_session=True,  # its own process group, so stopping it reaches the engine core too
         )
-        restore = self.lower_priority(self.proc)
+        # lowered before the child forks its engine core (which inherits it), for start_nice_s at most
+        restore = lower_while_starting(self.proc.pid, self.config.start_nice, self.config.start_nice_s)
         try:
             await self._wait_ready(started)
             await self.client.start()
@@ -317,14 +316,6 @@ class VllmEngine:
                 if self.proc.returncode is None:
                     set_session_nice(self.proc.pid, 0)
         log.info("vLLM ready in %.0fs (pid %d)", time.perf_counter() - started, self.proc.pid)
-
-    def lower_priority(self, proc: asyncio.subprocess.Process) -> asyncio.TimerHandle | None:
-        """Start the child at `start_nice` (before it forks its engine core, which inherits it); the
-        handle raises it back after `start_nice_s` if it is still starting then."""
-        nice, limit_s = self.config.start_nice, self.config.start_nice_s
-        if not nice or not limit_s or not can_restore() or not set_session_nice(proc.pid, nice):
-            return None
-        return asyncio.get_running_loop().call_later(limit_s, set_session_nice, proc.pid, 0)
 
     async def _wait_ready(self, started: float) -> None:
         assert self.proc is not None

@@ -1,6 +1,7 @@
 """How the managed child is started, without starting vLLM: its environment, and its CPU priority
 while it starts (lowered, then back to normal once `start_nice_s` passes or it serves)."""
 
+
 from __future__ import annotations
 
 import asyncio
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.backends.priority import can_restore, session_nice
+from engine.backends.priority import can_restore, lower_while_starting, session_nice
 from engine.backends.vllm import VllmEngine
 from engine.config import ModelConfig
 from tests.engine.backends.vllm.conftest import needs_vllm, vllm_limits
@@ -29,12 +30,12 @@ def test_the_child_compiles_without_aot_unless_told(base_model: ModelConfig, tmp
 async def test_a_starting_child_runs_at_a_lower_priority_until_the_limit(
     base_model: ModelConfig, tmp_path: Path
 ) -> None:
-    engine = VllmEngine(base_model, vllm_limits(tmp_path, start_nice=10, start_nice_s=0.2), env={})
+    config = vllm_limits(tmp_path, start_nice=10, start_nice_s=0.2).vllm
     child = await asyncio.create_subprocess_exec(
         sys.executable, "-c", "import time; time.sleep(60)", start_new_session=True
     )
     try:
-        restore = engine.lower_priority(child)
+        restore = lower_while_starting(child.pid, config.start_nice, config.start_nice_s)
         assert restore is not None
         assert session_nice(child.pid) == 10
         async with asyncio.timeout(10):  # start_nice_s is 0.2 s: raised back by then
@@ -46,12 +47,12 @@ async def test_a_starting_child_runs_at_a_lower_priority_until_the_limit(
 
 
 async def test_no_lowering_when_switched_off(base_model: ModelConfig, tmp_path: Path) -> None:
-    engine = VllmEngine(base_model, vllm_limits(tmp_path, start_nice=0), env={})
+    config = vllm_limits(tmp_path, start_nice=0).vllm
     child = await asyncio.create_subprocess_exec(
         sys.executable, "-c", "import time; time.sleep(60)", start_new_session=True
     )
     try:
-        assert engine.lower_priority(child) is None
+        assert lower_while_starting(child.pid, config.start_nice, config.start_nice_s) is None
         assert session_nice(child.pid) == 0
     finally:
         child.kill()

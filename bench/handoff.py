@@ -118,9 +118,7 @@ def tree_memory(root: psutil.Process) -> dict[str, Any]:
             continue
         rss += info.rss
         pss += getattr(info, "pss", info.rss)
-        each.append(
-            {"process": name, "rss_mib": round(info.rss / 2**20), "pss_mib": round(info.pss / 2**20)}
-        )
+        each.append({"process": name, "rss_mib": round(info.rss / 2**20), "pss_mib": round(info.pss / 2**20)})
     return {"rss_mib": rss / 2**20, "pss_mib": pss / 2**20, "processes": len(each), "each": each}
 
 
@@ -288,6 +286,7 @@ def table(before: dict[str, Any], after: dict[str, Any]) -> str:
         f"{a['first_s']:>7.2f}/{a['next_p50_s']:.2f} s = {a['ratio']:.2f}x "
         f"{','.join(a['backends'])} (n={a['count']})"
     )
+
     def handoff(side: dict[str, Any]) -> str:
         if "after_handoff" not in side:
             return ""

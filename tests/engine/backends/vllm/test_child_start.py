@@ -1,7 +1,6 @@
 """How the managed child is started, without starting vLLM: its environment, and its CPU priority
 while it starts (lowered, then back to normal once `start_nice_s` passes or it serves)."""
 
-
 from __future__ import annotations
 
 import asyncio

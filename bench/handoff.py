@@ -9,10 +9,14 @@ starts it (`postpulse serve`, POSTPULSE_BACKEND=vllm), on loopback, with its own
   best-of-n, up to 150 tokens; every brief a different product, so no draft rides another's prefix
   cache). With the hand-off the series is taken twice: on the engine that answers /ready first
   (transformers while vLLM starts), and again right after vLLM takes over;
-- the total RSS (and PSS, which counts shared pages once) of the server's processes: after /ready,
-  and once vLLM serves.
+- the total RSS (and PSS, which counts shared pages once) of the server's processes, and each
+  process's: after /ready, and once vLLM serves;
+- seconds from the start until the port answers (the page can load).
 
     .venv/bin/python -m bench.handoff [--before e21da15] [--after HEAD] [--drafts 10]
+        [--after-env KEY=VALUE ...]
+
+`--after-env` sets variables for the after side only (a setting under test, e.g. POSTPULSE_* overrides).
 
 Results: bench/results/handoff-<timestamp>.json, and a ratio table on stdout.
 """
@@ -88,25 +92,39 @@ def copy_tree(rev: str, into: Path) -> Path:
     return into
 
 
+def role(proc: psutil.Process) -> str:
+    """What a process of `postpulse serve` is: the sidecar, vLLM's API server, engine core or worker."""
+    cmd = proc.cmdline()
+    title = " ".join(cmd)
+    if title.startswith("VLLM::"):
+        return title.split()[0].removeprefix("VLLM::")
+    if "vllm.entrypoints" in title:
+        return "vLLM API server"
+    if "adapters.cli" in title or "postpulse" in title:
+        return "sidecar"
+    return proc.name()
+
+
 def tree_memory(root: psutil.Process) -> dict[str, Any]:
-    """RSS and PSS (MiB) of a process and all its descendants, and how many processes."""
+    """RSS and PSS (MiB) of a process and all its descendants, each and in total."""
     rss = pss = 0.0
     procs = [root, *root.children(recursive=True)]
-    names = []
+    each = []
     for proc in procs:
         try:
             info = proc.memory_full_info()
-            names.append(f"{proc.name()}:{info.rss / 2**20:.0f}")
+            name = role(proc)
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
         rss += info.rss
         pss += getattr(info, "pss", info.rss)
-    return {"rss_mib": rss / 2**20, "pss_mib": pss / 2**20, "processes": len(names), "each": names}
+        each.append({"process": name, "rss_mib": round(info.rss / 2**20), "pss_mib": round(info.pss / 2**20)})
+    return {"rss_mib": rss / 2**20, "pss_mib": pss / 2**20, "processes": len(each), "each": each}
 
 
 class Side:
-    def __init__(self, name: str, tree: Path, port: int, work: Path) -> None:
-        self.name, self.tree, self.port, self.work = name, tree, port, work
+    def __init__(self, name: str, tree: Path, port: int, work: Path, env: dict[str, str]) -> None:
+        self.name, self.tree, self.port, self.work, self.env = name, tree, port, work, env
         self.url = f"http://127.0.0.1:{port}"
         self.proc: subprocess.Popen[bytes] | None = None
         self.started = 0.0
@@ -119,6 +137,7 @@ class Side:
             "POSTPULSE_HOST": "127.0.0.1",
             "POSTPULSE_PORT": str(self.port),
             "POSTPULSE_STORE_PATH": str(self.work / f"{self.name}.db"),
+            **self.env,
         }
         log = (self.work / f"{self.name}-serve.log").open("wb")
         self.started = time.monotonic()
@@ -155,6 +174,19 @@ async def get_ready(client: aiohttp.ClientSession, side: Side) -> dict[str, Any]
             return body if resp.status == 200 else None
     except (aiohttp.ClientError, json.JSONDecodeError):
         return None
+
+
+async def wait_port(side: Side, limit_s: float) -> float:
+    """Seconds since start when the port accepts a connection."""
+    while side.since() < limit_s:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", side.port)
+        except OSError:
+            await asyncio.sleep(0.05)
+            continue
+        writer.close()
+        return side.since()
+    raise RuntimeError(f"{side.name}: the port did not open within {limit_s:.0f}s")
 
 
 async def wait_ready(client: aiohttp.ClientSession, side: Side, backend: str | None, limit_s: float) -> float:
@@ -213,6 +245,7 @@ async def run_side(side: Side, drafts: int, limit_s: float, handoff: bool) -> di
     side.start()
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=900)) as client:
+            out["port_s"] = round(await wait_port(side, limit_s), 1)
             out["ready_s"] = round(await wait_ready(client, side, None, limit_s), 1)
             ready = await get_ready(client, side) or {}
             out["ready_body"] = ready
@@ -233,8 +266,15 @@ def table(before: dict[str, Any], after: dict[str, Any]) -> str:
         m = side["memory_serving"]
         return f"{m['rss_mib'] / 1024:.2f} GiB RSS, {m['pss_mib'] / 1024:.2f} GiB PSS, {m['processes']} procs"
 
+    def each(side: dict[str, Any]) -> dict[str, str]:
+        rows: dict[str, str] = {}
+        for proc in side["memory_serving"]["each"]:
+            rows[proc["process"]] = f"{proc['rss_mib']} MiB RSS, {proc['pss_mib']} MiB PSS"
+        return rows
+
     lines = [
         f"{'':34} {'before':>34} {'after':>34}",
+        f"{'port answers at':34} {before.get('port_s', 0):>32.1f} s {after.get('port_s', 0):>32.1f} s",
         f"{'/ready 200 at':34} {before['ready_s']:>32.1f} s {after['ready_s']:>32.1f} s",
         f"{'first draft finished at':34} {before['first_draft_done_s']:>32.1f} s "
         f"{after['first_draft_done_s']:>32.1f} s",
@@ -246,13 +286,20 @@ def table(before: dict[str, Any], after: dict[str, Any]) -> str:
         f"{a['first_s']:>7.2f}/{a['next_p50_s']:.2f} s = {a['ratio']:.2f}x "
         f"{','.join(a['backends'])} (n={a['count']})"
     )
+
+    def handoff(side: dict[str, Any]) -> str:
+        if "after_handoff" not in side:
+            return ""
+        h = side["after_handoff"]
+        at = side["vllm_serves_s"]
+        return f"{h['first_s']:.2f}/{h['next_p50_s']:.2f} s = {h['ratio']:.2f}x, at {at:.0f} s"
+
     if "after_handoff" in after:
-        h = after["after_handoff"]
-        lines.append(
-            f"{'first on vLLM after hand-off':34} {'':>34} {h['first_s']:>7.2f}/{h['next_p50_s']:.2f} s = "
-            f"{h['ratio']:.2f}x (vLLM serving at {after['vllm_serves_s']:.0f} s)"
-        )
+        lines.append(f"{'first on vLLM after hand-off':34} {handoff(before):>34} {handoff(after):>34}")
     lines.append(f"{'memory while vLLM serves':34} {mem(before):>34} {mem(after):>34}")
+    b_each, a_each = each(before), each(after)
+    for name in dict.fromkeys([*b_each, *a_each]):
+        lines.append(f"{'  ' + name:34} {b_each.get(name, '-'):>34} {a_each.get(name, '-'):>34}")
     return "\n".join(lines)
 
 
@@ -261,14 +308,16 @@ async def main_async(args: argparse.Namespace) -> int:
     LENGTH = args.length
     work = Path(tempfile.mkdtemp(prefix="bench-handoff-"))
     load_before = os.getloadavg()
-    before = Side("before", copy_tree(args.before, work / "before"), args.port, work)
-    after = Side("after", copy_tree(args.after, work / "after"), args.port + 1, work)
+    after_env = dict(item.split("=", 1) for item in args.after_env)
+    before = Side("before", copy_tree(args.before, work / "before"), args.port, work, {})
+    after = Side("after", copy_tree(args.after, work / "after"), args.port + 1, work, after_env)
     results: dict[str, Any] = {}
     # --after-first: whatever else loads the machine early in the run weighs on the new code, not the old
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = Path(args.out or REPO / "bench" / "results" / f"handoff-{stamp}.json")
     for side in (after, before) if args.after_first else (before, after):
-        results[side.name] = await run_side(side, args.drafts, args.limit, handoff=side is after)
+        handoff = side is after or args.before_handoff
+        results[side.name] = await run_side(side, args.drafts, args.limit, handoff=handoff)
         partial = {"bench": "handoff", "partial": True, "load": os.getloadavg(), **results}
         out.write_text(json.dumps(partial, indent=2) + "\n")  # a side measured is kept
     report = table(results["before"], results["after"])
@@ -276,6 +325,7 @@ async def main_async(args: argparse.Namespace) -> int:
     payload = {
         "bench": "handoff",
         "revisions": {"before": args.before, "after": args.after},
+        "after_env": after_env,
         "drafts_per_series": args.drafts + 1,
         "max_length": args.length,
         "order": "after, before" if args.after_first else "before, after",
@@ -298,6 +348,10 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8791)
     parser.add_argument("--limit", type=float, default=1500, help="seconds a side may take to be ready")
     parser.add_argument("--after-first", action="store_true", help="run the after side first")
+    parser.add_argument("--after-env", nargs="*", default=[], metavar="KEY=VALUE")
+    parser.add_argument(
+        "--before-handoff", action="store_true", help="the before side has the hand-off too (after 069dc36)"
+    )
     parser.add_argument("--out")
     return asyncio.run(main_async(parser.parse_args()))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -233,6 +234,7 @@ def default_loader(config: AppConfig, warm: Warm | None = None) -> Loader:
                 if not config.engine.vllm.fallback:
                     raise
                 log.warning("vLLM backend unavailable, using the transformers engine instead: %s", exc)
+        await imported(TRANSFORMERS_ENGINE)
         from engine.backends.transformers.async_engine import start_engine
 
         return await warmed(await start_engine(None, config.engine, config.model), warm)
@@ -240,9 +242,22 @@ def default_loader(config: AppConfig, warm: Warm | None = None) -> Loader:
     return load
 
 
+# torch and transformers: seconds of imports (8.8 s of a 9.8 s start-up before the sidecar listened,
+# on a quiet machine). Imported in a thread, so the event loop listens and answers meanwhile.
+TRANSFORMERS_ENGINE = "engine.backends.transformers.async_engine"
+
+
+async def imported(module: str) -> None:
+    """Import `module` (and what it imports) off the event loop; the `from ... import` after it is then
+    a dictionary lookup."""
+    await asyncio.to_thread(importlib.import_module, module)
+
+
 async def start_handoff(config: AppConfig, start_target: Loader, warm: Warm | None) -> Engine:
     """The transformers engine serves (warm) within seconds; `start_target` runs in the background."""
     from engine.backends.handoff import HandoffEngine
+
+    await imported(TRANSFORMERS_ENGINE)
     from engine.backends.transformers.async_engine import start_engine
 
     fast = await start_engine(None, config.engine, config.model)

@@ -60,6 +60,11 @@ class VllmConfig(_Strict):
     adapter_mode: Literal["merged", "lora"] = "merged"  # merged on CPU (LoRA unmerged costs 4x); lora on GPUs
     extra_args: list[str] = Field(default_factory=list)
     startup_timeout_s: float = Field(600.0, gt=0)  # 35-100 s on 2 idle cores; far longer under load
+    # the child's nice value while it starts (0: none), so its start-up takes what the in-process
+    # engine's first drafts leave (engine.backends.priority); back to 0 once it serves, or after
+    # start_nice_s, so other load on the machine cannot hold its start-up back for long
+    start_nice: int = Field(10, ge=0, le=19)
+    start_nice_s: float = Field(30.0, ge=0)
     restart_backoff_s: float = Field(1.0, ge=0)
     restart_backoff_max_s: float = Field(30.0, ge=0)
     max_restarts: int = Field(5, ge=0)  # consecutive failed restarts before the engine is dead

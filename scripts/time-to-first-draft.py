@@ -81,6 +81,10 @@ def main() -> int:
     parser.add_argument("command", nargs="*", default=["make", "run"])
     args = parser.parse_args()
     env = {**os.environ, "POSTPULSE_PORT": str(args.port), "POSTPULSE_HOST": "127.0.0.1"}
+    if args.cwd:
+        # The clone's own code, even where its .venv is a shared one whose editable install points at
+        # another checkout (the console script would import that checkout's packages).
+        env["PYTHONPATH"] = os.path.abspath(args.cwd)
     load_before = os.getloadavg()
     started = time.monotonic()
     server = subprocess.Popen(args.command, env=env, cwd=args.cwd, start_new_session=True)

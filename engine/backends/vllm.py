@@ -30,6 +30,7 @@ import aiohttp
 from engine.backends import seeded
 from engine.backends.merged import REPO_ROOT, adapter_path, export_merged
 from engine.backends.openai import OpenAIEngine
+from engine.backends.priority import lower_while_starting, set_session_nice
 from engine.config import EngineConfig, ModelConfig, OpenAIConfig, VllmConfig
 from engine.errors import EngineDead, EngineUnavailable, ModelLoadError
 from engine.interface import StreamEvent
@@ -265,6 +266,9 @@ class VllmEngine:
             k: v for k, v in self._env.items() if not SECRET_NAME.search(k) and k != "VLLM_CPU_KVCACHE_SPACE"
         }
         cores = os.cpu_count() or 1
+        # vLLM 0.32 on torch 2.13 saves its AOT-compiled model but never loads it back ("'function' object
+        # has no attribute 'finalize_loading'"): every start compiled again. Inductor's cache is reused.
+        env.setdefault("VLLM_USE_AOT_COMPILE", "0")
         env.update(
             VLLM_API_KEY=self._key,
             VLLM_CPU_OMP_THREADS_BIND=self.config.cpu_threads or f"0-{cores - 1}",
@@ -301,8 +305,16 @@ class VllmEngine:
             env=self.child_env(),
             start_new_session=True,  # its own process group, so stopping it reaches the engine core too
         )
-        await self._wait_ready(started)
-        await self.client.start()
+        # lowered before the child forks its engine core (which inherits it), for start_nice_s at most
+        restore = lower_while_starting(self.proc.pid, self.config.start_nice, self.config.start_nice_s)
+        try:
+            await self._wait_ready(started)
+            await self.client.start()
+        finally:
+            if restore is not None:
+                restore.cancel()
+                if self.proc.returncode is None:
+                    set_session_nice(self.proc.pid, 0)
         log.info("vLLM ready in %.0fs (pid %d)", time.perf_counter() - started, self.proc.pid)
 
     async def _wait_ready(self, started: float) -> None:

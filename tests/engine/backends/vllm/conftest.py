@@ -35,6 +35,9 @@ def vllm_limits(tmp: Path, **vllm: object) -> EngineConfig:
     # No torch.compile warm-up: the start takes ~70 s instead of ~3 min on a busy 2-core box, and
     # these tests check behaviour, not speed (bench/backends.py measures the production flags).
     settings["extra_args"] = ["--enforce-eager"]
+    # Normal CPU priority from the first second, for the same reason: on a machine loaded by other
+    # work a lowered child starts slower (tests/engine/backends/test_priority.py covers the lowering).
+    settings["start_nice"] = 0
     settings["log_file"] = str(tmp / "vllm-server.log")
     settings.update(vllm)
     return EngineConfig(

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from adapters.learn_status import add_status
 from bot.catalog import Catalog
 from bot.config import AppConfig, load_config
 from bot.store import Store, database_url, open_store
@@ -182,4 +183,4 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     back.add_argument("--brand", required=True, help="a brand under `brands:` in the config, or default")
     back.add_argument("--config", help="app YAML (default: configs/default.yaml)")
     back.set_defaults(func=_guarded(cmd_rollback))
-    # --- `learn status` (wt-learnserve: A/B win rates and the decision) is registered here by the lead ---
+    add_status(learn_sub)  # adapters.learn_status: A/B win rates per version and the decision

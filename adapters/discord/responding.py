@@ -286,7 +286,7 @@ class Responder:
         for job in group.jobs[1:]:
             try:
                 draft = await job.result()
-                pieces = split_message(render_draft(draft, self.catalog))
+                pieces = render_pieces(draft, self.catalog)
                 for piece in pieces[:-1]:
                     await writer.extra(piece)
                 await writer.extra(pieces[-1], view=draft_view(draft, self.catalog))

@@ -61,7 +61,7 @@ def restoring_sentence(fields: Sequence[str], missing: Sequence[Specific]) -> st
             continue
         clauses = [c for c in CLAUSE.split(field) if c.strip()]
         chosen = [c for c in clauses if any(m.text in c for m in stated)]
-        out.append(_sentence(_joined(dict.fromkeys(chosen))))
+        out.append(_sentence(_joined(list(dict.fromkeys(chosen)))))
         missing = [m for m in missing if m not in stated]
     return " ".join(s for s in dict.fromkeys(out) if s)
 

@@ -200,8 +200,9 @@ class Assistant:
             options, prompt = grammar.extract_options(
                 prompt, self.catalog, self.max_variants, extra_keys=grammar.LINK_KEYS
             )
-        if "url" in raw:
-            options["url"] = grammar.link(str(raw.pop("url")))
+        raw.pop("url", None)
+        if fields.get("url") is not None:  # given: a full address, an empty one is refused too
+            options["url"] = grammar.link(str(fields["url"]))
         options.update(self._options(raw))
         if "max_length" in extra:
             options.pop("length", None)

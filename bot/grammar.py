@@ -215,18 +215,17 @@ def platforms(value: Any, catalog: Catalog) -> str | list[str]:
     """One platform (a name), or several (`x,linkedin` or a JSON list): a list of distinct canonical
     names in the order given, one draft each. A single name stays a string, as it always was."""
     names = value if isinstance(value, list | tuple) else str(value).split(",")
-    found = list(
-        dict.fromkeys(_resolve("platform", str(n).strip(), catalog.platform) for n in names if str(n).strip())
-    )
+    given = [str(n).strip() for n in names if str(n).strip()]
+    if len(given) > MAX_PLATFORMS:  # counted as given, repeats too: the HTTP schema's maxItems
+        raise InvalidOption(
+            f"At most {MAX_PLATFORMS} platforms at once (got {len(given)}).",
+            field="platform",
+            value=",".join(given)[:200],
+        )
+    found = list(dict.fromkeys(_resolve("platform", name, catalog.platform) for name in given))
     if not found:
         raise InvalidOption(
             "platform needs a name, e.g. platform:linkedin or platform:x,linkedin.", field="platform"
-        )
-    if len(found) > MAX_PLATFORMS:
-        raise InvalidOption(
-            f"At most {MAX_PLATFORMS} platforms at once (got {len(found)}).",
-            field="platform",
-            value=",".join(found),
         )
     return found[0] if len(found) == 1 else found
 

@@ -229,4 +229,6 @@ def test_several_platforms_are_a_list_in_the_order_given(catalog: Catalog) -> No
     assert caught.value.field == "platform" and caught.value.suggestion == "linkedin"
     with pytest.raises(InvalidOption, match="At most 5 platforms"):
         parse("platform:x,linkedin,instagram,facebook,threads,bluesky launch", catalog)
+    with pytest.raises(InvalidOption, match=r"At most 5 platforms at once \(got 6\)"):
+        parse("platform:x,x,x,x,x,x launch", catalog)  # counted as given, as the HTTP schema's maxItems
     assert "platform: x,linkedin" in grammar.describe_options({"platform": ["x", "linkedin"]})

@@ -112,6 +112,8 @@ async def test_a_link_that_cannot_be_read_is_a_422_in_plain_words(
         ({"url": "ftp://example.com/file"}, "url needs a full web address starting with http"),
         ({"url": "https://example.com/a", "platform": ["x", "myspace"]}, "myspace"),
         ({"platform": "x,linkedin,instagram,facebook,threads,bluesky"}, "At most 5 platforms"),
+        ({"url": ""}, "url needs a full web address"),  # an empty address is not "no link"
+        ({"platform": ["x"] * 6}, "At most 5 platforms at once (got 6)"),  # repeats count, as maxItems
     ],
 )
 async def test_a_bad_link_or_platform_list_is_named(

@@ -1,9 +1,9 @@
 """The playground's threads, carousels, sibling drafts and link field, in real headless Chromium.
 
-Threads and carousels: the sidecar on this branch does not write them yet (the formats work adds
-`parts` to the response), so the page gets a /generate-text answer that carries parts from the
-browser's own request routing (Playwright `route`), shaped as the formats work returns it; everything
-else comes from the real sidecar. Sibling drafts and the link field go to the real sidecar and model.
+A thread is written by the real sidecar and model and previewed post by post. The layout checks
+(each post's copy button, a carousel's caption under its slides) use a fixed /generate-text answer
+from the browser's own request routing (Playwright `route`), shaped as the sidecar returns it, so
+they can name exact texts. Sibling drafts and the link field go to the real sidecar and model.
 """
 
 from __future__ import annotations
@@ -58,6 +58,22 @@ async def serve_once(page: Page, body: dict) -> list[dict]:
 
     await page.route("**/generate-text", fulfil)
     return sent
+
+
+async def test_the_real_model_s_thread_is_previewed_post_by_post(page: Page, playground: Server) -> None:
+    await open_playground(page, playground.url)
+    await fill_brief(page, platform="x", prompt="48-hour flash sale: 40% off all running shoes")
+    await page.get_by_label("Format").select_option("thread")
+    await page.get_by_label("Posts or slides").fill("2")
+    await page.get_by_role("button", name="Generate").click()
+
+    posts = page.locator("article.draft .thread .thread-post")
+    await expect(posts).to_have_count(2, timeout=GENERATION_MS)
+    texts = [await posts.nth(i).locator(".post-text").inner_text() for i in range(2)]
+    assert [t.split(" ", 1)[0] for t in texts] == ["1/2", "2/2"], texts
+    assert all(len(t) <= 280 for t in texts), texts
+    assert "40%" in " ".join(texts), texts  # the brief's specific survives across the parts
+    await expect(page.get_by_role("list", name="Thread of 2 posts")).to_be_visible()
 
 
 async def test_a_thread_is_previewed_as_numbered_posts_each_with_its_copy_button(

@@ -2,15 +2,21 @@
 
 Why here and not in training/: best-of-n scores candidates with the same judge the eval reports, and
 bot/ may not import training/. It is cheap and reproducible and needs no second model; the eval
-reports its accuracy on held-out human posts so readers know how far to trust it. Fitted once per
-process from the starter set's training split (a second or two), never pickled into the repo.
+reports its accuracy on held-out human posts so readers know how far to trust it. Fitted from the
+starter set's training split and kept in the user's cache, keyed by the data, the fit's settings and
+scikit-learn's version: the fit takes 5-10 s of CPU and used to run on every start, where loading the
+pickle takes about one (issue 23). Never pickled into the repo.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
+import os
+import pickle
+import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +26,8 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 STARTER_TRAIN = Path(__file__).resolve().parents[2] / "data" / "starter" / "train"
+# Bump when fit() changes what it builds, so no cache written by older code is read.
+FIT_VERSION = 1
 
 
 @dataclass
@@ -77,14 +85,55 @@ def read_posts(folder: Path = STARTER_TRAIN) -> tuple[list[str], list[str]]:
     return texts, tones
 
 
+def default_cache_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("postpulse")) / "tone-judge"
+
+
+def cache_key(folder: Path) -> str:
+    """Names what a cached judge was fitted from: the data's bytes, fit()'s version and sklearn's."""
+    import sklearn
+
+    digest = hashlib.sha256(f"fit{FIT_VERSION}|sklearn{sklearn.__version__}".encode())
+    for path in sorted(folder.glob("*.jsonl")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:24]
+
+
+def load_or_fit(folder: Path, cache_dir: Path) -> ToneClassifier | None:
+    """The judge for `folder`'s posts, from the cache when one was fitted on the same bytes, else
+    fitted now and cached (atomically: a second process starting at once reads a whole file or none).
+    A cache that cannot be read or written only costs the fit; it never stops drafting."""
+    texts, tones = read_posts(folder)
+    if len(set(tones)) < 2:
+        return None
+    cached = cache_dir / f"{cache_key(folder)}.pickle"
+    try:
+        # Our own file, in the user's cache, under a name derived from the data: the same trust as
+        # the model cache beside it.
+        with cached.open("rb") as handle:
+            return ToneClassifier(pickle.load(handle))
+    except FileNotFoundError:
+        pass
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
+        log.warning("tone judge cache %s unreadable (%s): fitting again", cached, exc)
+    judge = ToneClassifier.fit(texts, tones)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=cache_dir, suffix=".tmp", delete=False) as handle:
+            pickle.dump(judge.pipeline, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(handle.name, cached)
+    except OSError as exc:
+        log.warning("tone judge not cached (%s): the next start fits it again", exc)
+    return judge
+
+
 @functools.cache
 def default_judge() -> ToneClassifier | None:
     """The judge fitted on the starter set, or None where the data or scikit-learn is missing."""
     try:
-        texts, tones = read_posts()
-        if len(set(tones)) < 2:
-            return None
-        return ToneClassifier.fit(texts, tones)
+        return load_or_fit(STARTER_TRAIN, default_cache_dir())
     except (OSError, ValueError, ImportError) as exc:
         log.warning("no tone judge (%s): best-of-n scores without tone agreement", exc)
         return None

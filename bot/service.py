@@ -39,11 +39,13 @@ Loader = Callable[[], Awaitable[Engine]]
 Warm = Callable[[Engine], Awaitable[None]]
 # The start-up warm-up draft: the real path (prompt, best-of-n, post-processing, tone judge) at a
 # short length, so the first person's draft meets no cold start (kernels, shapes, the judge's fit).
+# 24 tokens warm the same kernels as 64 in under half the time: on transformers 2.0-2.2 s against
+# 5.0-7.6 s, with the next drafts as fast (3-5 s at 150 tokens either way), quiet 2 cores.
 WARM_BRIEF = {
     "prompt": "Our bakery opens a second shop on Main Street this Saturday",
     "platform": "linkedin",
     "tone": "professional",
-    "max_length": 64,
+    "max_length": 24,
 }
 
 

@@ -4,8 +4,10 @@ a shutdown should say what failed (with its trace) rather than swallow it."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from typing import Any
 
 from engine.interface import Engine
 
@@ -31,3 +33,16 @@ async def stop_loaded(what: str, task: asyncio.Task[Engine | None]) -> None:
         return
     if engine is not None:
         await stop_logged(what, engine.shutdown)
+
+
+@contextlib.asynccontextmanager
+async def background(loop_body: Coroutine[Any, Any, None], name: str) -> AsyncIterator[None]:
+    """Run `loop_body` as a task for the life of the block, then cancel it and wait for it to end:
+    the composition root enters these, so no background loop outlives the resources it uses."""
+    task = asyncio.create_task(loop_body, name=name)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -29,6 +29,8 @@ from typing import IO, Literal
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.lifecycle import background
+
 log = logging.getLogger(__name__)
 
 LOCK_KEY = 0x506F_7374_5075_6C73 & 0x7FFF_FFFF_FFFF_FFFF  # "PostPuls": one advisory lock id for training
@@ -111,13 +113,8 @@ class LearnScheduler:
     @contextlib.asynccontextmanager
     async def scheduled(self) -> AsyncIterator[LearnScheduler]:
         """Tick for the life of the block (the composition root enters it)."""
-        task = asyncio.create_task(self._run(), name="postpulse-learn-schedule")
-        try:
+        async with background(self._run(), "postpulse-learn-schedule"):
             yield self
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     def next_tick(self, now: float) -> float:
         """Seconds from `now` (epoch seconds) to the next whole multiple of the period."""

@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator
 from bot.brandkit.kit import DEFAULT_BRAND
 from bot.brands import brand_config
 from bot.learn.swap import VersionLoader, served_name, version_config, version_loader
+from bot.lifecycle import background
 from bot.service import BotService, version_label
 from bot.store.adapter_versions import AdapterVersion, AdapterVersions
 from engine.backends.live import LiveEngine
@@ -55,13 +56,8 @@ class AdapterWatcher:
     @contextlib.asynccontextmanager
     async def watching(self) -> AsyncIterator[AdapterWatcher]:
         """Poll for the life of the block (the composition root enters it)."""
-        task = asyncio.create_task(self._run(), name="postpulse-adapter-watcher")
-        try:
+        async with background(self._run(), "postpulse-adapter-watcher"):
             yield self
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     async def _run(self) -> None:
         while True:

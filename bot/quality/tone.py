@@ -121,9 +121,9 @@ def load_or_fit(folder: Path, cache_dir: Path) -> ToneClassifier | None:
     judge = ToneClassifier.fit(texts, tones)
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=cache_dir, suffix=".tmp", delete=False) as handle:
-            pickle.dump(judge.pipeline, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(handle.name, cached)
+        with tempfile.NamedTemporaryFile(dir=cache_dir, suffix=".tmp", delete=False) as written:
+            pickle.dump(judge.pipeline, written, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(written.name, cached)
     except OSError as exc:
         log.warning("tone judge not cached (%s): the next start fits it again", exc)
     return judge

@@ -41,7 +41,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "price",
         re.compile(
             r"[$€£¥]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:[kKmMbB]n?|million|billion|thousand)\b)?"
-            r"|\b\d[\d,]*(?:\.\d+)?\s?(?:dollars|euros|pounds|bucks|usd|eur|gbp)\b",
+            r"|\b\d[\d,]*(?:\.\d+)?\s?(?:dollars|euros|pounds|bucks|usd|eur|gbp|cents)\b",
             re.I,
         ),
     ),
@@ -92,6 +92,9 @@ class Allowed:
     digits: frozenset[str]
     words: frozenset[str]
     tokens: frozenset[str]  # handles, urls, e-mails, lowercased
+    # The numbers given as a percentage or an amount of money: "30" from "30%" does not make "30
+    # cents" a fact the brief gave (a link's draft said exactly that).
+    units: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
     def from_sources(cls, sources: Iterable[str | None]) -> Allowed:
@@ -103,7 +106,8 @@ class Allowed:
             s.text.lower().rstrip(".,") for s in find_specifics(text) if s.kind in ("handle", "url", "email")
         }
         digits = set(DIGITS.findall(text)) | set(DIGITS.findall(re.sub(r"(?<=\d),(?=\d{3})", "", text)))
-        return cls(frozenset(digits), frozenset(words), frozenset(tokens))
+        units = {(s.kind, d) for s in find_specifics(text) if s.kind in UNIT_KINDS for d in _digits(s.text)}
+        return cls(frozenset(digits), frozenset(words), frozenset(tokens), frozenset(units))
 
     def permits(self, specific: Specific) -> bool:
         if specific.kind in ("handle", "url", "email"):
@@ -113,8 +117,25 @@ class Allowed:
         digits = DIGITS.findall(specific.text.replace(",", ""))
         if not all(d in self.digits or d.lstrip("0") in self.digits for d in digits):
             return False
+        if specific.kind in UNIT_KINDS and self._given_with_another_unit(specific):
+            return False
         names = [w for w in WORD.findall(specific.text.lower()) if _is_calendar_word(w)]
         return all(_calendar_allowed(w, self.words) for w in names)
+
+
+    def _given_with_another_unit(self, specific: Specific) -> bool:
+        """A percentage or an amount whose number the sources gave only with the other unit."""
+        mine = _digits(specific.text)
+        given = {kind for kind, d in self.units if d in mine}
+        return bool(given) and specific.kind not in given
+
+
+def _digits(text: str) -> list[str]:
+    """The whole numbers of a price or percentage as the brief would write them: "$1,299" -> 1299."""
+    return DIGITS.findall(text.replace(",", "").split(".")[0]) if text else []
+
+
+UNIT_KINDS = ("price", "percent")
 
 
 def _is_calendar_word(word: str) -> bool:

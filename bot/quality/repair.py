@@ -15,7 +15,10 @@ from collections.abc import Sequence
 
 from bot.quality.specifics import FactCheck, Specific, extract
 
-CLAUSE = re.compile(r"\s*(?:[;:]|,(?!\d{3})|\s[-–—]\s|(?<=[.!?])\s)\s*")
+# A line break ends a clause too: a link's brief is a title line, "Key points:" and bullets, and the
+# repair must quote a point, not the header beside it.
+CLAUSE = re.compile(r"\s*(?:[;:]|\n|,(?!\d{3})|\s[-–—]\s|(?<=[.!?])\s)\s*")
+BULLET = re.compile(r"^\s*[-•*]\s+")
 TASK = re.compile(
     r"^(?:pls\s+|please\s+)?(?:(?:write|create|make|draft)\s+(?:a\s+)?(?:post|tweet|caption)\s+"
     r"(?:about|for|on)\s+|(?:post|promo|tweet|caption)\s+(?:about|for|on)\s+|announce\s+|promote\s+)",
@@ -59,7 +62,7 @@ def restoring_sentence(fields: Sequence[str], missing: Sequence[Specific]) -> st
         if len(field) <= SHORT_BRIEF:
             out.append(_sentence(field))
             continue
-        clauses = [c for c in CLAUSE.split(field) if c.strip()]
+        clauses = [BULLET.sub("", c) for c in CLAUSE.split(field) if c.strip()]
         chosen = [c for c in clauses if any(m.text in c for m in stated)]
         out.append(_sentence(_joined(list(dict.fromkeys(chosen)))))
         missing = [m for m in missing if m not in stated]

@@ -142,3 +142,19 @@ def test_a_brief_price_with_thousands_separators_is_allowed() -> None:
     text = "Listed at $425,000. Come and see it."
     assert guard(text, [brief]).text == text
     assert invented("Now $425000 only.", [brief]) == []
+
+
+@pytest.mark.parametrize(
+    ("draft", "invents"),
+    [
+        ("It makes 30 cents worth of coffee per dollar.", ["30 cents"]),  # 30 was a percentage
+        ("Save $30 today.", ["$30"]),
+        ("It is 30% lighter.", []),
+        ("It is 30 percent lighter.", []),
+        ("Only 149 dollars.", []),
+        ("It makes 40 cups on one charge.", []),
+    ],
+)
+def test_a_number_given_as_a_percentage_is_not_an_amount_of_money(draft: str, invents: list[str]) -> None:
+    page = "It costs $149 and ships on March 14. The new model is 30% lighter and makes 40 cups."
+    assert [s.text for s in invented(draft, [page])] == invents

@@ -96,3 +96,15 @@ def test_restored_clauses_read_as_sentences() -> None:
     text = restoring_sentence([page], extract(page))
     assert "., " not in text
     assert "It costs $149 and ships on March 14. The new model is 30% lighter" in text
+
+
+def test_a_link_brief_is_quoted_by_its_points_not_its_header_lines() -> None:
+    brief = (
+        "Share this article: Acme launches the Widget 3\nKey points:\n"
+        "- Acme today released the Widget 3, a pocket espresso maker that heats water in 90 seconds.\n"
+        "- It costs $149 and ships on March 14."
+    )
+    missing = [s for s in extract(brief) if s.text in ("$149", "March 14")]
+    sentence = restoring_sentence([brief], missing)
+    assert sentence == "It costs $149 and ships on March 14."
+    assert "Key points" not in sentence and "- " not in sentence

@@ -1,10 +1,12 @@
 """How the vLLM CPU child's own settings trade start-up, speed and memory (issue 23), one variant after
-another in one run: each variant is a fresh child on the embedded model merged with the shipped
-adapter, with PostPulse's flags (engine.backends.vllm.VllmEngine.command), asked directly.
+another in one run: each variant is a fresh child started and stopped by VllmEngine (the embedded
+model merged with the shipped adapter, PostPulse's flags and environment, the variant's on top),
+asked directly.
 
-Measured per variant: seconds until /v1/models answers, tok/s for one 150-token stream and for 32 at
-once (ignore_eos, temperature 0.7), and the RSS of every process of the child after that work (the KV
-cache's pages count once they are touched, so every variant is measured after the same work).
+Measured per variant: seconds until VllmEngine.start() returns (the child answers /health), tok/s
+for one 150-token stream and for 32 at once (ignore_eos, temperature 0.7), and the RSS of every process
+of the child after that work (the KV cache's pages count once they are touched, so every variant is
+measured after the same work).
 
     .venv/bin/python -m bench.vllm_child [--variant NAME=ENV_JSON[|ARGS] ...] [--burners N]
 
@@ -20,7 +22,6 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -30,8 +31,8 @@ from typing import Any
 import aiohttp
 import psutil
 
-from bot.config import load_config
-from engine.backends.vllm import VllmEngine, free_port
+from bot.config import AppConfig, load_config
+from engine.backends.vllm import VllmEngine
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_VARIANTS = {
@@ -59,64 +60,48 @@ async def one_stream(session: aiohttp.ClientSession, base: str, model: str, i: i
         return int((await response.json())["usage"]["completion_tokens"])
 
 
-async def measure(engine: VllmEngine, env: dict[str, str], args: list[str], tokens: int) -> dict[str, Any]:
-    engine.port = free_port()
+async def measure(config: AppConfig, env: dict[str, str], args: list[str], tokens: int) -> dict[str, Any]:
+    """One variant: started and stopped by VllmEngine itself (make run's path: merged adapter, flags,
+    environment), at normal priority so the start-up figure is the child's own."""
+    vllm = config.engine.vllm.model_copy(update={"extra_args": args, "start_nice": 0})
+    limits = config.engine.model_copy(update={"vllm": vllm})
+    engine = VllmEngine(config.model, limits, env={**os.environ, **env})
     started = time.perf_counter()
-    child = subprocess.Popen(
-        [*engine.command(), *args],
-        env={**engine.child_env(), **env},  # the variant's settings over PostPulse's
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{engine.port}"
-    headers = {"Authorization": f"Bearer {engine.child_env()['VLLM_API_KEY']}"}
+    await engine.start()
     try:
-        async with aiohttp.ClientSession(headers=headers) as session:
-            while True:
-                if child.poll() is not None:
-                    raise RuntimeError(f"the child exited with {child.returncode}")
-                try:
-                    async with session.get(f"{base}/v1/models") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.25)
-            ready_s = time.perf_counter() - started
+        ready_s = time.perf_counter() - started
+        base = f"http://127.0.0.1:{engine.port}"
+        headers = {"Authorization": f"Bearer {engine.child_env()['VLLM_API_KEY']}"}
+        async with aiohttp.ClientSession(headers=headers) as session:  # bare: the child, asked directly
             await one_stream(session, base, engine.model_name, 0, 16)
             t = time.perf_counter()
             single = await one_stream(session, base, engine.model_name, 1, tokens) / (time.perf_counter() - t)
             t = time.perf_counter()
-            counts = await asyncio.gather(
-                *(one_stream(session, base, engine.model_name, 100 + i, tokens) for i in range(32))
-            )
-            concurrent = sum(counts) / (time.perf_counter() - t)
-        tree = [psutil.Process(child.pid), *psutil.Process(child.pid).children(recursive=True)]
+            streams = (one_stream(session, base, engine.model_name, 100 + i, tokens) for i in range(32))
+            concurrent = sum(await asyncio.gather(*streams)) / (time.perf_counter() - t)
+        assert engine.proc is not None
+        tree = [psutil.Process(engine.proc.pid), *psutil.Process(engine.proc.pid).children(recursive=True)]
         rss = {f"{p.pid} {p.name()}": round(p.memory_info().rss / 2**20) for p in tree}
-        return {
-            "ready_s": round(ready_s, 1),
-            "one_stream_tok_s": round(single, 1),
-            "c32_tok_s": round(concurrent, 1),
-            "rss_mib": rss,
-            "total_rss_mib": sum(rss.values()),
-        }
     finally:
-        os.killpg(child.pid, signal.SIGTERM)
-        child.wait()
+        await engine.shutdown()
+    return {
+        "ready_s": round(ready_s, 1),
+        "one_stream_tok_s": round(single, 1),
+        "c32_tok_s": round(concurrent, 1),
+        "rss_mib": rss,
+        "total_rss_mib": sum(rss.values()),
+    }
 
 
 async def main_async(args: argparse.Namespace) -> int:
     config = load_config(env={})
-    engine = VllmEngine(config.model, config.engine)  # its command and environment, as make run's
-    engine.model_dir, engine.served_name, engine._lora = await asyncio.to_thread(engine._model_args)
     variants = dict(parse_variant(v) for v in args.variant) if args.variant else DEFAULT_VARIANTS
     burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.burners)]
     rows = {}
     try:
         for name, (env, extra) in variants.items():
             print(f"{name} ...", flush=True)
-            rows[name] = {"env": env, "args": extra, **await measure(engine, env, extra, args.tokens)}
+            rows[name] = {"env": env, "args": extra, **await measure(config, env, extra, args.tokens)}
     finally:
         for burner in burners:
             burner.kill()

@@ -102,11 +102,10 @@ class Allowed:
         lowered = text.lower()
         words = set(WORD.findall(lowered))
         words |= {w + "s" for w in words} | {w[:-1] for w in words if w.endswith("s")}
-        tokens = {
-            s.text.lower().rstrip(".,") for s in find_specifics(text) if s.kind in ("handle", "url", "email")
-        }
+        found = find_specifics(text)
+        tokens = {s.text.lower().rstrip(".,") for s in found if s.kind in ("handle", "url", "email")}
         digits = set(DIGITS.findall(text)) | set(DIGITS.findall(re.sub(r"(?<=\d),(?=\d{3})", "", text)))
-        units = {(s.kind, d) for s in find_specifics(text) if s.kind in UNIT_KINDS for d in _digits(s.text)}
+        units = {(s.kind, d) for s in found if s.kind in UNIT_KINDS for d in _digits(s.text)}
         return cls(frozenset(digits), frozenset(words), frozenset(tokens), frozenset(units))
 
     def permits(self, specific: Specific) -> bool:
@@ -132,7 +131,7 @@ class Allowed:
 
 def _digits(text: str) -> list[str]:
     """The whole numbers of a price or percentage as the brief would write them: "$1,299" -> 1299."""
-    return DIGITS.findall(text.replace(",", "").split(".")[0]) if text else []
+    return DIGITS.findall(text.replace(",", "").split(".")[0])
 
 
 UNIT_KINDS = ("price", "percent")

@@ -14,9 +14,10 @@ import pytest_asyncio
 from bot.assistant import Assistant, Info, Origin, StoredDraft
 from bot.catalog import Catalog
 from bot.config import AppConfig
-from bot.drafts import DraftDelta, DraftService
+from bot.drafts import DraftDelta
 from bot.store import Store, database_url, open_store
 from engine.backends.transformers.async_engine import AsyncEngine
+from tests.bot.assistants import assistant_over
 
 pytestmark = pytest.mark.model
 
@@ -26,17 +27,6 @@ BRIEF = "cheap flights to Lisbon"
 ADMIN = Origin("slack", "UADMIN", "T1", "C1", roles=frozenset({"admin"}))
 MEMBER = Origin("slack", "UMEMBER", "T1", "C1")
 KIT = 'brand set banned:"cheap,guaranteed" disclaimer:"Terms apply." hashtags:"#ad" emoji:none'
-
-
-def assistant_over(engine: AsyncEngine, store: Store, catalog: Catalog, config: AppConfig) -> Assistant:
-    # One candidate per draft (every draft in one batch on 2 shared cores), so a candidate with the
-    # banned word cannot be passed over: it must be cleaned. A deadline a busy machine does not hit.
-    limits = config.engine.model_copy(update={"request_timeout_s": 1800})
-    quality = config.quality.model_copy(update={"best_of": {"transformers": 1}})
-    bot = config.bot.model_copy(update={"user_rate_limit_per_minute": 0})
-    config = config.model_copy(update={"engine": limits, "quality": quality, "bot": bot})
-    service = DraftService(engine, catalog, config.engine, quality=config.quality)
-    return Assistant(lambda: service, store, catalog, config)
 
 
 @pytest_asyncio.fixture(loop_scope="session")

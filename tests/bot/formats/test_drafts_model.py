@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.assistant import Assistant, Info, Origin
+from bot.assistant import Info, Origin
 from bot.catalog import Catalog
 from bot.config import AppConfig
-from bot.drafts import DraftService
 from bot.errors import DraftNotFound
 from bot.store import Store, database_url, open_store
 from engine.backends.transformers.async_engine import AsyncEngine
+from tests.bot.assistants import assistant_over
 from tests.bot.formats.support import BAKERY, assert_kept, assert_thread, quoted
 
 pytestmark = pytest.mark.model
@@ -30,16 +30,6 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
     opened = await open_store(database_url(None, str(tmp_path / "drafts.db")))
     yield opened
     await opened.close()
-
-
-def assistant_over(engine: AsyncEngine, store: Store, catalog: Catalog, config: AppConfig) -> Assistant:
-    # One candidate per thread and a deadline a busy shared machine does not hit.
-    limits = config.engine.model_copy(update={"request_timeout_s": 1800})
-    quality = config.quality.model_copy(update={"best_of": {"transformers": 1}})
-    bot = config.bot.model_copy(update={"user_rate_limit_per_minute": 0})
-    config = config.model_copy(update={"engine": limits, "quality": quality, "bot": bot})
-    service = DraftService(engine, catalog, config.engine, quality=config.quality)
-    return Assistant(lambda: service, store, catalog, config)
 
 
 async def test_a_thread_is_stored_with_its_parts_and_remixed_shorter(
